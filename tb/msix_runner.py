@@ -1,0 +1,266 @@
+"""Build and run the ``msix_block`` co-simulation (cocotb_tools.runner).
+
+* One build folder per (simulator, configuration): ``build/<sim>/<config>``
+  (``-waves`` appended for a waveform build). A build is made once and reused
+  by every test and seed; a file lock plus a stamp of the sources and
+  parameters make it safe under pytest-xdist and rebuild only when needed.
+* Each run gets its own folder (``.../runs/<tag>``), its results XML is parsed
+  here: a failing run reports which cocotb tests failed and how to rerun them.
+
+Command line (also ``make cosim``)::
+
+    python -m tb.msix_runner --sim verilator --config n8 [--test NAME] [--seed N] [--waves]
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import hashlib
+import os
+import random
+import re
+import shlex
+import sys
+import xml.etree.ElementTree as ET
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Optional
+
+from .msix_config import CONFIGS, ENV_VAR, MsixConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+RTL = ROOT / "rtl"
+BUILD = ROOT / "build"
+TOPLEVEL = "msix_block"
+TEST_MODULE = "tb.msix_tests"
+SIMS = ("verilator", "icarus")
+TIMESCALE = ("1ns", "1ps")
+
+
+def rtl_sources() -> list[Path]:
+    """The RTL in compile order, from ``rtl/files.f`` (paths relative to rtl/)."""
+    out = []
+    for line in (RTL / "files.f").read_text().splitlines():
+        line = line.split("//")[0].split("#")[0].strip()
+        if line and not line.startswith(("+", "-")):
+            out.append((RTL / line).resolve())
+    return out
+
+
+#: The seed of a plain ``make test`` (derandomized CI, like the model's hypothesis profile).
+DEFAULT_SEED = 1
+
+
+def pick_seed() -> int:
+    """``SEED=<n>`` from the environment; ``SEED=random`` draws a fresh one; default 1.
+
+    Every run prints its seed, and every failure its reproduce command.
+    """
+    env = os.environ.get("SEED", "").strip()
+    if env.lower() == "random":
+        return random.SystemRandom().randrange(1 << 31)
+    return int(env, 0) if env else DEFAULT_SEED
+
+
+def waves_requested() -> bool:
+    return os.environ.get("WAVES", "0") not in ("", "0")
+
+
+def build_dir(sim: str, cfg: MsixConfig, waves: bool = False) -> Path:
+    return BUILD / sim / (cfg.name + ("-waves" if waves else ""))
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _stamp(sim: str, cfg: MsixConfig, waves: bool, args: list[str]) -> str:
+    h = hashlib.sha256()
+    for src in rtl_sources():
+        h.update(src.read_bytes())
+    h.update(repr((sim, cfg.parameters(), cfg.defines, waves, args)).encode())
+    return h.hexdigest()
+
+
+def _build_args(sim: str, waves: bool) -> list[str]:
+    if sim == "verilator":
+        return ["-Wno-fatal", "-Wno-DECLFILENAME", "-O3"] + (["--trace-fst", "--trace-structs"] if waves else [])
+    return []
+
+
+def build(sim: str, cfg: MsixConfig, waves: bool = False) -> Path:
+    """Build ``cfg`` for ``sim`` unless an up-to-date build exists; returns the folder."""
+    from cocotb_tools.runner import get_runner
+
+    if sim == "verilator":
+        from .toolchain import setup_env
+
+        setup_env()
+    out = build_dir(sim, cfg, waves)
+    args = _build_args(sim, waves)
+    stamp = _stamp(sim, cfg, waves, args)
+    stamp_file = out / ".stamp"
+    with _locked(out.parent / f".{out.name}.lock"):
+        if stamp_file.exists() and stamp_file.read_text() == stamp:
+            return out
+        out.mkdir(parents=True, exist_ok=True)
+        stamp_file.unlink(missing_ok=True)
+        runner = get_runner(sim)
+        runner.build(
+            sources=rtl_sources(),
+            hdl_toplevel=TOPLEVEL,
+            parameters=cfg.parameters(),
+            defines={d: 1 for d in cfg.defines},
+            build_args=args,
+            build_dir=out,
+            always=True,
+            timescale=TIMESCALE,
+            waves=waves,
+            log_file=out / "build.log",
+        )
+        stamp_file.write_text(stamp)
+    return out
+
+
+@dataclass
+class RunResult:
+    """Outcome of one simulator run, from its results XML."""
+
+    sim: str
+    config: str
+    seed: int
+    xml: Path
+    passed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    messages: dict[str, str] = field(default_factory=dict)
+    sim_exit: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.passed) and not self.failed and self.sim_exit == 0
+
+    def repro(self, test: Optional[str] = None) -> str:
+        return repro_command(self.sim, self.config, self.seed, test)
+
+    def summary(self) -> str:
+        lines = [f"{self.sim}/{self.config} SEED={self.seed}: {len(self.passed)} passed, {len(self.failed)} failed"]
+        if self.sim_exit:
+            lines.append(f"  simulator exit code {self.sim_exit}")
+        for name in self.failed:
+            lines.append(f"  FAILED {name}\n    reproduce: {self.repro(name)}")
+            msg = self.messages.get(name, "").strip()
+            if msg:
+                lines.append("    " + msg[:3000].replace("\n", "\n    "))
+        return "\n".join(lines)
+
+
+def repro_command(sim: str, config: str, seed: int, test: Optional[str] = None) -> str:
+    base, _, fault = config.partition("-fault_")
+    parts = [f"SEED={seed}", "make cosim", f"SIM={sim}", f"CONFIG={base}"] + ([f"FAULT={fault}"] if fault else [])
+    if test:
+        parts.append("TEST=" + shlex.quote(test))
+    return " ".join(parts)
+
+
+def parse_results(xml: Path, sim: str, config: str, seed: int, sim_exit: int = 0) -> RunResult:
+    res = RunResult(sim, config, seed, xml, sim_exit=sim_exit)
+    if not xml.exists():
+        return res
+    for case in ET.parse(xml).getroot().iter("testcase"):
+        name = case.get("name", "?")
+        bad = [c for c in case if c.tag in ("failure", "error")]
+        if bad:
+            res.failed.append(name)
+            res.messages[name] = "\n".join(b.get("message") or (b.text or "")[-2000:] for b in bad)
+        elif not any(c.tag == "skipped" for c in case):
+            res.passed.append(name)
+    return res
+
+
+def run(
+    sim: str,
+    cfg: MsixConfig,
+    *,
+    seed: Optional[int] = None,
+    test: Optional[str] = None,
+    waves: Optional[bool] = None,
+    tag: str = "",
+    extra_env: Optional[dict[str, str]] = None,
+    quiet: bool = True,
+) -> RunResult:
+    """Run the cocotb tests (all, or those whose name matches ``test``) on a build of ``cfg``."""
+    from cocotb_tools.runner import get_runner
+
+    seed = pick_seed() if seed is None else seed
+    waves = waves_requested() if waves is None else waves
+    out = build(sim, cfg, waves)
+    test_dir = out / "runs" / (tag or f"seed{seed}")
+    test_dir.mkdir(parents=True, exist_ok=True)
+    xml = test_dir / "results.xml"
+    env = {ENV_VAR: cfg.to_json(), "MSIX_SEED": str(seed), "MSIX_REPRO": repro_command(sim, cfg.name, seed) + " TEST={test}"}
+    env.update(extra_env or {})
+    test_filter = None
+    if test:
+        # A plain name selects that test under every traffic shape ("notify"), or
+        # one variant ("notify/traffic=stall"); anything with regex syntax is used as is.
+        plain = not any(c in test for c in "*[]^$|()?+\\")
+        test_filter = r"(^|\.)" + re.escape(test) + "(/|$)" if plain else test
+    runner = get_runner(sim)
+    plusargs = [f"+dumpfile_path={test_dir / (TOPLEVEL + '.fst')}"] if waves and sim == "icarus" else []
+    sim_exit = 0
+    try:
+        runner.test(
+            test_module=TEST_MODULE,
+            hdl_toplevel=TOPLEVEL,
+            hdl_toplevel_lang="verilog",
+            build_dir=out,
+            test_dir=test_dir,
+            seed=seed,
+            extra_env=env,
+            waves=waves,
+            plusargs=plusargs,
+            test_filter=test_filter,
+            results_xml=str(xml),
+            timescale=TIMESCALE,
+            log_file=test_dir / "sim.log" if quiet else None,
+        )
+    except SystemExit as exc:  # under pytest the runner exits on failure; we report ourselves
+        sim_exit = exc.code if isinstance(exc.code, int) else 1
+    except RuntimeError:  # the simulator itself exited non-zero
+        sim_exit = 1
+    res = parse_results(xml, sim, cfg.name, seed, sim_exit)
+    if res.failed or not res.passed:
+        res.sim_exit = res.sim_exit or (0 if res.passed else 1)
+    return res
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sim", default=os.environ.get("SIM", "verilator"), choices=SIMS)
+    p.add_argument("--config", default=os.environ.get("CONFIG", "n8"), choices=sorted(CONFIGS))
+    p.add_argument("--fault", default=os.environ.get("FAULT") or None, help="an MSIX_FAULT_* define to build with")
+    p.add_argument("--test", default=os.environ.get("TEST") or None, help="cocotb test name (or a regex)")
+    p.add_argument("--seed", type=lambda s: int(s, 0), default=None, help="default: $SEED (a number or 'random'), else 1")
+    p.add_argument("--waves", action="store_true", default=None, help="also: WAVES=1")
+    a = p.parse_args(argv)
+    cfg = CONFIGS[a.config]
+    if a.fault:
+        cfg = cfg.with_fault(a.fault if a.fault.startswith("MSIX_FAULT_") else "MSIX_FAULT_" + a.fault.upper())
+    res = run(a.sim, cfg, seed=a.seed, test=a.test, waves=a.waves, tag="cli", quiet=False)
+    print(res.summary())
+    if a.waves or waves_requested():
+        print(f"waves: {build_dir(a.sim, cfg, True) / 'runs' / 'cli'}/{'dump.fst' if a.sim == 'verilator' else TOPLEVEL + '.fst'}")
+    return 0 if res.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
