@@ -251,6 +251,35 @@ async def vector_use_seq(tb: MsixTB) -> None:
     await tb.quiesce()
 
 
+async def use_counter_limit_seq(tb: MsixTB) -> None:
+    """The documented hardware limit: a use at the counter maximum is ignored
+    (the counter neither wraps nor changes), so exactly ``max`` unuses release
+    the vector again. Each step commits before the PBA is read (ports are
+    independent: a read could otherwise overtake them), so a counter that
+    wrapped (vector unused, notify dropped) shows at once."""
+    if not tb.cfg.tracking:
+        return
+    v = sample_vectors(tb, 1)[0]
+    pba_dword = tb.pba_offset + 4 * (v // 32)
+
+    async def step(*requests):
+        for send, arg in requests:
+            send(arg)
+        await tb.quiesce()
+        tb.axil.read_nowait(pba_dword)
+        await tb.quiesce()
+
+    use, unuse = VectorUse(UseOp.USE, v), VectorUse(UseOp.UNUSE, v)
+    program_all(tb, [v], masked=True)
+    await enable(tb)
+    # One use beyond the maximum (ignored), then a notify: still in use, so pending.
+    await step(*[(tb.use_if.send_nowait, use)] * (tb.cfg.use_count_max + 1), (tb.notify, v))
+    for _ in range(tb.cfg.use_count_max - 1):
+        await step((tb.use_if.send_nowait, unuse))  # uses left: still pending
+    await step((tb.use_if.send_nowait, unuse))  # the last unuse clears the pending bit
+    await step((tb.notify, v))  # unused now: dropped
+
+
 async def flr_seq(tb: MsixTB) -> None:
     """msix_reset: table zeroed and masked, PBA and ENABLE/MASKALL cleared; use
     counts and the cached function mask are kept (so an unmask after FLR sends
