@@ -12,9 +12,8 @@ Rules (spec README + seed):
 import pytest
 
 from model import DecodeError, MsixFunction, NotifyOutcome
+from tests.model_helpers import ENABLE, MASKALL
 
-ENABLE = 0x80
-MASKALL = 0x40
 
 # (N, kwargs, bar_size, table_offset, pba_offset, pba_size) by hand from
 # msix_init_exclusive_bar (seed 347-389) or the given msix_init placement.

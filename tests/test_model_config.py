@@ -14,9 +14,7 @@ Rules used (spec README "What QEMU does around msix.c"):
 import pytest
 
 from model import MsixFunction, NotifyOutcome
-
-ENABLE = 0x80   # bit 7 of byte cap+3 = bit 15 of Message Control
-MASKALL = 0x40  # bit 6 of byte cap+3 = bit 14
+from tests.model_helpers import ENABLE, MASKALL
 
 
 def expected_config(n, table_offset, pba_offset, cap=0x40, control_hi_bits=0):

@@ -12,26 +12,9 @@
 import pytest
 
 from model import MsixFunction, NotifyOutcome
+from tests.model_helpers import ENABLE, MASKALL, control, program, set_ctrl
 
-ENABLE = 0x80
-MASKALL = 0x40
 NS = [1, 8, 64, 65, 2048]
-
-
-def control(f, hi):
-    f.config_write(f.cap_offset + 3, hi, 1)
-
-
-def set_ctrl(f, v, ctrl):
-    f.bar_write(f.table_offset + 16 * v + 12, ctrl, 4)
-
-
-def program(f, v, address, data, ctrl):
-    base = f.table_offset + 16 * v
-    f.bar_write(base + 0, address & 0xFFFF_FFFF, 4)
-    f.bar_write(base + 4, address >> 32, 4)
-    f.bar_write(base + 8, data, 4)
-    f.bar_write(base + 12, ctrl, 4)
 
 
 def entry_bytes(lo, hi, data, ctrl):
