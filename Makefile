@@ -16,7 +16,7 @@ SIM_ENV = PATH="$(VERILATOR_ROOT)/bin:$$PATH" VERILATOR_ROOT="$(VERILATOR_ROOT)"
 # pytest-xdist workers; each Verilator/Icarus configuration is still built once.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: setup test test-model bench bench-model check-toolchain clean
+.PHONY: setup test test-model bench bench-model bench-cosim bench-area check-toolchain clean
 .DEFAULT_GOAL := test
 
 setup: $(VENV)/.installed
@@ -47,10 +47,18 @@ test-model:
 	$(PY) -m pytest tests -k "not cosim"
 
 # Benchmarks print figures; timings never live in tests.
-bench: bench-model
+#   make bench          the whole table (tests/bench_cosim.py) -> build/bench/bench.md
+#   make bench-model    golden model only;  make bench-area   Yosys area only (rtl/synth/)
+bench: bench-model bench-cosim
 
 bench-model:
 	$(PY) tests/bench_model.py
+
+bench-cosim: check-toolchain
+	$(SIM_ENV) $(PY) tests/bench_cosim.py $(BENCH_ARGS)
+
+bench-area:
+	$(PY) rtl/synth/area.py $(AREA_ARGS)
 
 clean:
 	rm -rf build .pytest_cache .hypothesis
@@ -67,3 +75,14 @@ cosim:
 
 test-cosim:
 	$(SIM_ENV) $(PY) -m pytest tests/test_cosim.py tests/test_cosim_faults.py -n $(JOBS)
+
+# ---------------------------------------------------------------------------
+# Coverage-driven regression (tb/msix_regress.py); not part of `make test`
+# (tests/test_regress_smoke.py runs a 1-configuration x 2-seed smoke of it).
+#   make regress [SEEDS=4] [CONFIGS=n8,n65_trk] [JOBS=2] [REGRESS_ARGS=--no-coverage-gate]
+#       coverage builds, seeds in parallel, merged functional + code coverage;
+#       build/regress/{report.html,closure.png,junit.xml,code/html/index.html}
+.PHONY: regress
+SEEDS ?= 4
+regress: check-toolchain
+	$(SIM_ENV) SEEDS=$(SEEDS) JOBS=$(JOBS) $(PY) -m tb.msix_regress $(REGRESS_ARGS)

@@ -126,6 +126,8 @@ module msix_block #(
   // msix_init / msix_init_exclusive_bar: layout (constant functions)
   // ==========================================================================
 
+  // Constant functions run at elaboration only: no run-time coverage points.
+  /* verilator coverage_off */
   // NUM_VECTORS clamped to 1..2048: sizes every array, so that an invalid
   // NUM_VECTORS reaches the readable msix_param_check message instead of a
   // width error.
@@ -159,6 +161,7 @@ module msix_block #(
   function automatic integer f_addr_w(input integer bar_size);
     f_addr_w = (bar_size <= 8) ? 3 : $clog2(bar_size);
   endfunction
+  /* verilator coverage_on */
 
   localparam integer N = f_clamp_n(NUM_VECTORS);
   localparam integer TABLE_OFFSET_E = EXCLUSIVE_BAR ? 0 : TABLE_OFFSET;
@@ -503,17 +506,18 @@ module msix_block #(
                  && !tw_new_mask && pending_q[dec_vec];
   wire tw_send = tw_release && in_use[dec_vec];
 
+  // Bit mask of the written DWORDs (tw_lanes, one bit per DWORD). A mask, not a
+  // loop: Yosys 0.23 takes a loop variable declared in always_comb for a latch.
+  wire [127:0] tw_lane_bits = {{32{tw_lanes[3]}}, {32{tw_lanes[2]}}, {32{tw_lanes[1]}}, {32{tw_lanes[0]}}};
+
   always_comb begin : p_ram_write
-    integer lane;
     ram_wr_addr = dec_vec;
     ram_wr_en   = 4'h0;
     ram_wr_data = tw_data;
     if (tw_go) begin
       // A cleared entry gets all four DWORDs: reset value + written DWORD(s).
-      ram_wr_en = tw_cleared ? 4'hF : tw_lanes;
-      for (lane = 0; lane < 4; lane = lane + 1) begin
-        if (!tw_lanes[lane]) ram_wr_data[lane*32+:32] = entry_reset_value[lane*32+:32];
-      end
+      ram_wr_en   = tw_cleared ? 4'hF : tw_lanes;
+      ram_wr_data = (tw_data & tw_lane_bits) | (entry_reset_value & ~tw_lane_bits);
     end
   end
 

@@ -27,6 +27,7 @@ module msix_table_ram #(
     output logic [LANES*LANE_W-1:0] rd_data   // valid the cycle after rd_en
 );
 
+  (* ram_style = "block" *)  // block RAM whatever DEPTH (Yosys, Vivado)
   logic [LANES*LANE_W-1:0] mem[DEPTH];
 
   always_ff @(posedge clk) begin : p_ram

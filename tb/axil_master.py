@@ -45,10 +45,10 @@ class AxilWriteMonitor(ValidReadyMonitor):
     _ready = "awready"
 
     def _sample(self) -> BarWrite:
-        b = self.bus
-        if not (b.wvalid.value and b.wready.value):
+        r = self.read
+        if not (r.wvalid() and r.wready()):
             raise AssertionError("AWREADY without WREADY: the contract takes address and data in one cycle")
-        return BarWrite(int(b.awaddr.value), int(b.wdata.value), int(b.wstrb.value))
+        return BarWrite(r.awaddr(), r.wdata(), r.wstrb())
 
 
 class AxilReadMonitor(ValidReadyMonitor):
@@ -59,7 +59,7 @@ class AxilReadMonitor(ValidReadyMonitor):
     _ready = "arready"
 
     def _sample(self) -> BarRead:
-        return BarRead(int(self.bus.araddr.value))
+        return BarRead(self.read.araddr())
 
 
 class AxilBMonitor(ValidReadyMonitor):
@@ -70,7 +70,7 @@ class AxilBMonitor(ValidReadyMonitor):
     _ready = "bready"
 
     def _sample(self) -> int:
-        return int(self.bus.bresp.value)
+        return self.read.bresp()
 
 
 class AxilRMonitor(ValidReadyMonitor):
@@ -81,7 +81,7 @@ class AxilRMonitor(ValidReadyMonitor):
     _ready = "rready"
 
     def _sample(self) -> tuple[int, int]:
-        return int(self.bus.rdata.value), int(self.bus.rresp.value)
+        return self.read.rdata(), self.read.rresp()
 
 
 class AxiLiteMaster:

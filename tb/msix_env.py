@@ -8,9 +8,12 @@ bus, final scoreboard checks, stop).
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import random
 import time
+from pathlib import Path
 from typing import Optional
 
 import cocotb
@@ -37,11 +40,14 @@ from .msix_agents import (
     idle_cycles,
     ready_runs,
 )
+from . import msix_cov
 from .msix_config import MsixConfig
 from .msix_scoreboard import MsixScoreboard, repro_command
 from .msix_txn import CfgAccess, Flr, Notify, UseOp, VectorUse
 
 CLOCK_NS = 10
+#: Per simulator process: tests finished and requests committed (see ``_record_run``).
+_RUN_STATS = {"tests": 0, "ops": 0}
 
 #: Traffic shapes every test is repeated under:
 #: (driver idle gaps, TLP back-pressure, AXI B/R back-pressure).
@@ -112,6 +118,11 @@ class MsixTB:
         self.model = self.scoreboard.model
         self.monitors: list = []
         self._t0 = 0.0
+        #: Functional coverage (tb/msix_cov.py), sampled from the monitors when MSIX_COV=1.
+        self.cov: Optional[msix_cov.MsixCoverage] = msix_cov.coverage_for(cfg) if msix_cov.enabled() else None
+        self._cov_task = None
+        if self.cov is not None:
+            self.cov.attach(dut, self.model)
 
     # ------------------------------------------------------------ lifecycle
     async def reset(self) -> None:
@@ -123,15 +134,23 @@ class MsixTB:
         self.start()
         await RisingEdge(self.clock)
 
+    def _commit_sampled(self, op) -> None:
+        """A committed request: coverage sees the model just before and just after the replay."""
+        cov = self.cov
+        cov.before(op)
+        self.scoreboard.commit(op)
+        cov.after(op)
+
     def start(self) -> None:
         sb, dut, clk = self.scoreboard, self.dut, self.clock
+        commit = sb.commit if self.cov is None else self._commit_sampled
         mons = [
-            AxilWriteMonitor(dut, "s_axil", clk, callback=sb.commit),
-            AxilReadMonitor(dut, "s_axil", clk, callback=sb.commit),
-            CfgMonitor(dut, "cfg", clk, callback=sb.commit),
-            NotifyMonitor(dut, "notify", clk, callback=sb.commit),
-            UseMonitor(dut, "use", clk, callback=sb.commit),
-            FlrMonitor(dut, "flr", clk, callback=sb.commit),
+            AxilWriteMonitor(dut, "s_axil", clk, callback=commit),
+            AxilReadMonitor(dut, "s_axil", clk, callback=commit),
+            CfgMonitor(dut, "cfg", clk, callback=commit),
+            NotifyMonitor(dut, "notify", clk, callback=commit),
+            UseMonitor(dut, "use", clk, callback=commit),
+            FlrMonitor(dut, "flr", clk, callback=commit),
             AxilBMonitor(dut, "s_axil", clk, callback=sb.check_b),
             AxilRMonitor(dut, "s_axil", clk, callback=sb.check_r),
             CfgReadDataMonitor(dut, "cfg", clk, callback=sb.check_cfg_rdata),
@@ -149,6 +168,11 @@ class MsixTB:
         mons[6].add_callback(self.axil.on_b)
         mons[7].add_callback(self.axil.on_r)
         mons[8].add_callback(self._cfg_reads.complete)
+        if self.cov is not None:  # after the scoreboard's checks: only what the DUT got right
+            mons[6].add_callback(self.cov.on_b)
+            mons[7].add_callback(self.cov.on_r)
+            mons[9].add_callback(self.cov.on_tlp)
+            self._cov_task = cocotb.start_soon(self.cov.stall_monitor(clk))
         self.monitors = mons
         self.sinks = [ReadySink(sig, clk, runs) for sig, runs in self._backpressure.items()]
         self._t0 = time.perf_counter()
@@ -158,6 +182,9 @@ class MsixTB:
             if agent._thread is not None:
                 agent._thread.cancel()
                 agent._thread = None
+        if self._cov_task is not None:
+            self._cov_task.cancel()
+            self._cov_task = None
 
     async def quiesce(self) -> None:
         """Wait until every driver has handed over all its queued requests."""
@@ -196,6 +223,19 @@ class MsixTB:
             ops, self.scoreboard.tlps_checked, get_sim_time("ns") // CLOCK_NS, wall, ops / wall if wall else 0,
         )
         self.stop()
+        self._record_run(ops)
+
+    def _record_run(self, ops: int) -> None:
+        """With ``MSIX_COV_DIR`` (the regression): requests simulated so far in this
+        run (``stats.json``) and the coverage database (``functional.xml``)."""
+        out = os.environ.get(msix_cov.ENV_DIR)
+        if not out:
+            return
+        _RUN_STATS["tests"] += 1
+        _RUN_STATS["ops"] += ops
+        (Path(out) / "stats.json").write_text(json.dumps(_RUN_STATS))
+        if self.cov is not None:
+            self.cov.export(out)
 
     # --------------------------------------------------------------- layout
     def entry(self, vector: int, dword: int = 0) -> int:

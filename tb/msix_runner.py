@@ -68,8 +68,14 @@ def waves_requested() -> bool:
     return os.environ.get("WAVES", "0") not in ("", "0")
 
 
-def build_dir(sim: str, cfg: MsixConfig, waves: bool = False) -> Path:
-    return BUILD / sim / (cfg.name + ("-waves" if waves else ""))
+def functional_cov_requested() -> bool:
+    """``COV=1``: sample the functional coverage model (tb/msix_cov.py) in this run."""
+    return os.environ.get("COV", "0") not in ("", "0")
+
+
+def build_dir(sim: str, cfg: MsixConfig, waves: bool = False, coverage: bool = False) -> Path:
+    """``build/<sim>/<config>``, ``-waves`` for a waveform build, ``-cov`` for a Verilator coverage build."""
+    return BUILD / sim / (cfg.name + ("-waves" if waves else "") + ("-cov" if coverage else ""))
 
 
 @contextmanager
@@ -83,7 +89,7 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _stamp(sim: str, cfg: MsixConfig, waves: bool, args: list[str]) -> str:
+def _stamp(sim: str, cfg: MsixConfig, waves: bool, args: list[str]) -> str:  # args include --coverage
     h = hashlib.sha256()
     for src in rtl_sources():
         h.update(src.read_bytes())
@@ -91,13 +97,22 @@ def _stamp(sim: str, cfg: MsixConfig, waves: bool, args: list[str]) -> str:
     return h.hexdigest()
 
 
-def _build_args(sim: str, waves: bool) -> list[str]:
+#: Code coverage of a ``-cov`` build: line (with branch arms), toggle, expression.
+#: Not ``--coverage``: its ``--coverage-fsm`` together with line coverage stops
+#: Verilator 5.048 with an internal error (ARRAYSEL in msix_msg_fifo.sv).
+COVERAGE_ARGS = ["--coverage-line", "--coverage-toggle", "--coverage-expr"]
+
+
+def _build_args(sim: str, waves: bool, coverage: bool = False) -> list[str]:
     if sim == "verilator":
-        return ["-Wno-fatal", "-Wno-DECLFILENAME", "-O3"] + (["--trace-fst", "--trace-structs"] if waves else [])
+        return (["-Wno-fatal", "-Wno-DECLFILENAME", "-O3"] + (["--trace-fst", "--trace-structs"] if waves else [])
+                + (COVERAGE_ARGS if coverage else []))
+    if coverage:
+        raise ValueError("code coverage needs Verilator")
     return []
 
 
-def build(sim: str, cfg: MsixConfig, waves: bool = False) -> Path:
+def build(sim: str, cfg: MsixConfig, waves: bool = False, coverage: bool = False) -> Path:
     """Build ``cfg`` for ``sim`` unless an up-to-date build exists; returns the folder."""
     from cocotb_tools.runner import get_runner
 
@@ -105,8 +120,8 @@ def build(sim: str, cfg: MsixConfig, waves: bool = False) -> Path:
         from .toolchain import setup_env
 
         setup_env()
-    out = build_dir(sim, cfg, waves)
-    args = _build_args(sim, waves)
+    out = build_dir(sim, cfg, waves, coverage)
+    args = _build_args(sim, waves, coverage)
     stamp = _stamp(sim, cfg, waves, args)
     stamp_file = out / ".stamp"
     with _locked(out.parent / f".{out.name}.lock"):
@@ -148,8 +163,11 @@ class RunResult:
     def ok(self) -> bool:
         return bool(self.passed) and not self.failed and self.sim_exit == 0
 
-    def repro(self, test: Optional[str] = None) -> str:
-        return repro_command(self.sim, self.config, self.seed, test)
+    #: The run sampled functional coverage (a coverage-driven test needs it to reproduce).
+    functional: bool = False
+
+    def repro(self, test: Optional[str] = None, waves: bool = False) -> str:
+        return repro_command(self.sim, self.config, self.seed, test, functional=self.functional, waves=waves)
 
     def summary(self) -> str:
         lines = [f"{self.sim}/{self.config} SEED={self.seed}: {len(self.passed)} passed, {len(self.failed)} failed"]
@@ -163,9 +181,11 @@ class RunResult:
         return "\n".join(lines)
 
 
-def repro_command(sim: str, config: str, seed: int, test: Optional[str] = None) -> str:
+def repro_command(sim: str, config: str, seed: int, test: Optional[str] = None, *, functional: bool = False,
+                  waves: bool = False) -> str:
     base, _, fault = config.partition("-fault_")
-    parts = [f"SEED={seed}", "make cosim", f"SIM={sim}", f"CONFIG={base}"] + ([f"FAULT={fault}"] if fault else [])
+    env = [f"SEED={seed}"] + (["COV=1"] if functional else []) + (["WAVES=1"] if waves else [])
+    parts = env + ["make cosim", f"SIM={sim}", f"CONFIG={base}"] + ([f"FAULT={fault}"] if fault else [])
     if test:
         parts.append("TEST=" + shlex.quote(test))
     return " ".join(parts)
@@ -196,17 +216,30 @@ def run(
     tag: str = "",
     extra_env: Optional[dict[str, str]] = None,
     quiet: bool = True,
+    coverage: bool = False,
 ) -> RunResult:
-    """Run the cocotb tests (all, or those whose name matches ``test``) on a build of ``cfg``."""
+    """Run the cocotb tests (all, or those whose name matches ``test``) on a build of ``cfg``.
+
+    ``coverage=True`` (the regression) runs the Verilator ``--coverage`` build and
+    samples the functional model; the run folder then holds ``coverage.dat``
+    (code), ``functional.xml`` (functional) and ``stats.json`` (requests simulated).
+    ``COV=1`` samples the functional model on the ordinary build.
+    """
     from cocotb_tools.runner import get_runner
 
     seed = pick_seed() if seed is None else seed
     waves = waves_requested() if waves is None else waves
-    out = build(sim, cfg, waves)
+    out = build(sim, cfg, waves, coverage)
     test_dir = out / "runs" / (tag or f"seed{seed}")
     test_dir.mkdir(parents=True, exist_ok=True)
     xml = test_dir / "results.xml"
-    env = {ENV_VAR: cfg.to_json(), "MSIX_SEED": str(seed), "MSIX_REPRO": repro_command(sim, cfg.name, seed) + " TEST={test}"}
+    for stale in ("coverage.dat", "functional.xml", "stats.json", "closure-random.json", "closure-cov.json", xml.name):
+        (test_dir / stale).unlink(missing_ok=True)
+    functional = coverage or functional_cov_requested()
+    env = {ENV_VAR: cfg.to_json(), "MSIX_SEED": str(seed),
+           "MSIX_REPRO": repro_command(sim, cfg.name, seed, functional=functional) + " TEST={test}"}
+    if functional:
+        env.update({"MSIX_COV": "1", "MSIX_COV_DIR": str(test_dir)})
     env.update(extra_env or {})
     test_filter = None
     if test:
@@ -238,6 +271,7 @@ def run(
     except RuntimeError:  # the simulator itself exited non-zero
         sim_exit = 1
     res = parse_results(xml, sim, cfg.name, seed, sim_exit)
+    res.functional = functional
     if res.failed or not res.passed:
         res.sim_exit = res.sim_exit or (0 if res.passed else 1)
     return res

@@ -16,6 +16,7 @@ import os
 
 import cocotb
 
+from . import msix_cov
 from . import msix_seqs as seqs
 from .msix_config import MsixConfig
 from .msix_env import TRAFFIC, MsixTB
@@ -73,3 +74,16 @@ test_priority = _directed(seqs.priority_seq)
 async def random_mix(dut, mix: str, traffic: str) -> None:
     """Constrained-random mixes (see ``random_mix_seq``) under each traffic shape."""
     await _run(dut, f"random_mix/mix={mix}/traffic={traffic}", traffic, seqs.random_mix_seq, RANDOM_OPS, mix)
+
+
+#: Request budget of a coverage-closure test (MSIX_CLOSURE_OPS).
+CLOSURE_OPS = int(os.environ.get("MSIX_CLOSURE_OPS", "8000"))
+
+
+@cocotb.test(timeout_time=40 * max(1, CLOSURE_OPS // 4000), timeout_unit="ms", skip=not msix_cov.enabled())
+@cocotb.parametrize(mode=seqs.CLOSURE_MODES)
+async def cov_closure(dut, mode: str) -> None:
+    """Close this configuration's coverage model with random stimulus, unbiased
+    (``mode=random``) or coverage-driven (``mode=cov``); needs ``COV=1`` (the
+    regression sets it). Heavy TLP back-pressure, so that every stall bin is reachable."""
+    await _run(dut, f"cov_closure/mode={mode}", "stall", seqs.cov_closure_seq, CLOSURE_OPS, mode)

@@ -1,0 +1,351 @@
+"""The coverage-driven regression (``make regress``).
+
+    python -m tb.msix_regress [--seeds 4] [--configs n8,n65_trk] [--jobs N] [--out build/regress]
+
+1. builds each configuration once, as a Verilator ``--coverage`` build
+   (``build/verilator/<config>-cov``);
+2. runs one pytest item per (configuration, seed) over pytest-xdist
+   (``tb/regress_items.py``): every cocotb test of ``tb/msix_tests.py``, with
+   the functional coverage model sampled, plus the two coverage-closure tests
+   (unbiased random, coverage-driven random); a line per finished item shows progress;
+3. merges functional coverage (by bin label, across configurations) and code
+   coverage (``verilator_coverage`` + ``genhtml``);
+4. writes to ``--out``: ``junit.xml``, ``summary.json``, ``report.html``
+   (bins with hit counts, holes highlighted, link to ``code/html/index.html``),
+   ``closure.png`` (coverage against requests, random vs coverage-driven), and
+   prints the summary table, every failing seed with the command that reproduces
+   it with waves, and the coverage figures.
+
+Exit status: 1 if a seed failed; 2 if a coverage target is missed (functional
+100 %, RTL lines >= 95 %, toggles >= 90 %, every unhit code point waived with a
+reason) and ``--no-coverage-gate`` was not given; else 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Optional
+
+from . import msix_runner as runner
+from . import regress_codecov as codecov
+from .msix_config import CONFIGS
+from .msix_cov import EXPORT_NAME, merge_exports
+
+SIM = "verilator"
+DEFAULT_OUT = runner.BUILD / "regress"
+#: The configuration whose closure curves the plot shows (65 vectors, tracking: the richest model).
+PLOT_CONFIG = "n65_trk"
+
+
+#: Configurations above this many vectors are slow with --coverage (2048 vectors:
+#: about 100 s a seed): they run --heavy-seeds seeds (default 1), the others --seeds.
+HEAVY_NVEC = 256
+
+
+def plan(configs: list[str], seeds: list[int], heavy_seeds: int) -> list[tuple[str, int]]:
+    return [(c, s) for c in configs for s in (seeds[:heavy_seeds] if CONFIGS[c].nvec > HEAVY_NVEC else seeds)]
+
+
+def run_dir(config: str, seed: int) -> Path:
+    return runner.build_dir(SIM, CONFIGS[config], coverage=True) / "runs" / f"regress-seed{seed}"
+
+
+# ---------------------------------------------------------------- running
+def build_all(configs: list[str], jobs: int) -> float:
+    t0 = time.monotonic()
+    from .toolchain import setup_env
+
+    setup_env()
+    order = sorted(configs, key=lambda c: -CONFIGS[c].nvec)  # the slow builds first
+    with ThreadPoolExecutor(max(1, jobs)) as pool:
+        for f in [pool.submit(runner.build, SIM, CONFIGS[c], False, True) for c in order]:
+            f.result()
+    return time.monotonic() - t0
+
+
+def run_items(items: list[tuple[str, int]], jobs: int, out: Path, closure_ops: Optional[int]) -> int:
+    env = dict(os.environ)
+    env["MSIX_REGRESS_PLAN"] = json.dumps({"items": items})
+    if closure_ops:
+        env["MSIX_CLOSURE_OPS"] = str(closure_ops)
+    env.pop("SEED", None)
+    env.pop("TEST", None)
+    cmd = [sys.executable, "-m", "pytest", str(Path(__file__).with_name("regress_items.py")), "-p", "tb.regress_progress",
+           "-q", "-p", "no:cacheprovider", "--junitxml", str(out / "junit.xml"), "-o", "junit_family=xunit2",
+           "--tb=no", "-rN"]
+    if jobs > 1:
+        cmd += ["-n", str(jobs)]
+    return subprocess.run(cmd, env=env, cwd=runner.ROOT).returncode
+
+
+# -------------------------------------------------------------- reporting
+def collect(items: list[tuple[str, int]]) -> list[dict]:
+    rows = []
+    for c, s in items:
+        if True:
+            f = run_dir(c, s) / "result.json"
+            if f.exists():
+                rows.append(json.loads(f.read_text()))
+            else:
+                rows.append({"config": c, "seed": s, "ok": False, "passed": [], "failed": ["(no result: the item crashed)"],
+                             "ops": 0, "repro": {}, "repro_all": runner.repro_command(SIM, c, s, functional=True, waves=True),
+                             "messages": {}})
+    return rows
+
+
+def closure_stats(items: list[tuple[str, int]]) -> dict:
+    """Per configuration: requests to close its model, random vs coverage-driven, on the same seeds."""
+    out = {}
+    for c in dict.fromkeys(c for c, _ in items):
+        per = {"random": [], "cov": [], "curves": {"random": [], "cov": []}, "total": None}
+        for s in [s for c2, s in items if c2 == c]:
+            for mode in ("random", "cov"):
+                f = run_dir(c, s) / f"closure-{mode}.json"
+                if not f.exists():
+                    continue
+                d = json.loads(f.read_text())
+                per["total"] = d["total"]
+                per["curves"][mode].append((s, d["curve"], d["closed_at"]))
+                per[mode].append((s, d["closed_at"], d["curve"][-1][0]))
+        pairs = [(r, c_) for r, c_ in zip(per["random"], per["cov"]) if r[0] == c_[0]]
+        # A random run that did not close within its budget counts as its budget: the
+        # ratio is then a lower bound (shown as ">=").
+        closed = [(r[1] or r[2], c_[1]) for r, c_ in pairs if c_[1]]
+        per["median_random"] = statistics.median([r for r, _ in closed]) if closed else None
+        per["median_cov"] = statistics.median([cv for _, cv in closed]) if closed else None
+        per["ratio"] = statistics.median([r / cv for r, cv in closed]) if closed else None
+        per["random_unclosed"] = sum(1 for r, _ in pairs if not r[1])
+        per["cov_unclosed"] = sum(1 for _, c_ in pairs if not c_[1])
+        per["lower_bound"] = per["random_unclosed"] > 0
+        out[c] = per
+    return out
+
+
+def plot(closure: dict, path: Path) -> Optional[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cfg = PLOT_CONFIG if PLOT_CONFIG in closure and closure[PLOT_CONFIG]["curves"]["cov"] else next(
+        (c for c in closure if closure[c]["curves"]["cov"]), None)
+    if cfg is None:
+        return None
+    per = closure[cfg]
+    total = per["total"]
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
+    for mode, color, name in (("random", "tab:red", "unbiased random"), ("cov", "tab:blue", "coverage-driven random")):
+        for i, (seed, curve, closed_at) in enumerate(per["curves"][mode]):
+            xs = [max(1, x) for x, _ in curve]
+            ys = [100.0 * y / total for _, y in curve]
+            ax.step(xs, ys, where="post", color=color, alpha=0.6, lw=1.2, label=name if i == 0 else None)
+            if closed_at:
+                ax.plot([closed_at], [100.0], "o", color=color, ms=3)
+    ax.set_xscale("log")
+    ax.set_xlabel("requests committed (operations)")
+    ax.set_ylabel(f"functional bins hit (% of {total})")
+    ratio = per["ratio"]
+    title = f"Coverage closure on {cfg}, {len(per['curves']['cov'])} seeds"
+    if ratio:
+        ge = ">=" if per["lower_bound"] else ""
+        title += f": median {ge}{per['median_random']:.0f} vs {per['median_cov']:.0f} requests ({ge}{ratio:.1f}x)"
+    ax.set_title(title, fontsize=10)
+    ax.set_ylim(0, 101)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def write_html(path: Path, rows: list[dict], functional: dict, code: Optional[codecov.CodeCoverage],
+               code_html: Optional[Path], closure: dict, plot_png: Optional[Path], figures: dict) -> None:
+    e = html.escape
+    out = ["<!doctype html><html><head><meta charset='utf-8'><title>msix_block regression</title><style>",
+           "body{font-family:sans-serif;margin:1.5em;max-width:70em} table{border-collapse:collapse;margin:0.5em 0}",
+           "td,th{border:1px solid #bbb;padding:2px 8px;text-align:left;font-size:13px} .hole{background:#f8c8c8;font-weight:bold}",
+           ".ok{background:#d4f0d4} .bad{background:#f8c8c8} code{font-size:12px} details{margin:0.3em 0}</style></head><body>",
+           "<h1>msix_block regression</h1>"]
+    out.append("<h2>Summary</h2><table><tr><th>figure</th><th>value</th></tr>")
+    for k, v in figures.items():
+        out.append(f"<tr><td>{e(k)}</td><td>{e(str(v))}</td></tr>")
+    out.append("</table>")
+    if code_html:
+        out.append(f"<p>Code coverage (lcov): <a href='{e(os.path.relpath(code_html, path.parent))}'>{e(str(code_html))}</a></p>")
+    if plot_png:
+        out.append(f"<h2>Coverage closure</h2><img src='{e(plot_png.name)}' alt='closure plot'>")
+    out.append("<table><tr><th>configuration</th><th>bins</th><th>median requests to close, random</th>"
+               "<th>coverage-driven</th><th>ratio</th><th>seeds not closed (random / cov)</th></tr>")
+    for c, per in closure.items():
+        ratio = (">=" if per["lower_bound"] else "") + f"{per['ratio']:.1f}x" if per["ratio"] else "-"
+        out.append(f"<tr><td>{c}</td><td>{per['total']}</td><td>{per['median_random']}</td><td>{per['median_cov']}</td>"
+                   f"<td>{ratio}</td><td>{per['random_unclosed']} / {per['cov_unclosed']}</td></tr>")
+    out.append("</table>")
+    out.append("<h2>Seeds</h2><table><tr><th>configuration</th><th>seed</th><th>result</th><th>tests</th><th>requests</th><th>reproduce (waves)</th></tr>")
+    for r in rows:
+        cls = "ok" if r["ok"] else "bad"
+        rep = "<br>".join(f"<code>{e(cmd)}</code>" for cmd in r["repro"].values()) or ""
+        out.append(f"<tr class='{cls}'><td>{r['config']}</td><td>{r['seed']}</td><td>{'PASS' if r['ok'] else 'FAIL'}</td>"
+                   f"<td>{len(r['passed'])}/{len(r['passed']) + len(r['failed'])}</td><td>{r['ops']}</td><td>{rep}</td></tr>")
+    out.append("</table><h2>Functional coverage (merged over configurations and seeds)</h2>")
+    for cp, bins in functional.items():
+        hit = sum(1 for v in bins.values() if v)
+        out.append(f"<details {'open' if hit < len(bins) else ''}><summary><b>{e(cp)}</b>: {hit}/{len(bins)} bins"
+                   f"{' <span class=hole>HOLES</span>' if hit < len(bins) else ''}</summary><table><tr><th>bin</th><th>hits</th></tr>")
+        for label, hits in bins.items():
+            out.append(f"<tr{' class=hole' if not hits else ''}><td>{e(label)}</td><td>{hits}</td></tr>")
+        out.append("</table></details>")
+    if code is not None:
+        out.append("<h2>Code coverage: unhit points</h2><table><tr><th>point</th><th>type</th><th>instance</th><th>reason</th></tr>")
+        for p, why in code.unhit():
+            out.append(f"<tr{' class=hole' if not why else ''}><td>{e(Path(p.file).name)}:{p.line} {e(p.comment)}</td>"
+                       f"<td>{p.type}</td><td>{e(p.hier)}</td><td>{e(why or 'NOT EXPLAINED')}</td></tr>")
+        out.append("</table>")
+    out.append("</body></html>")
+    path.write_text("\n".join(out))
+
+
+def report(items: list[tuple[str, int]], out: Path, wall: float, build_s: float, gate: bool) -> int:
+    configs = list(dict.fromkeys(c for c, _ in items))
+    rows = collect(items)
+    exports = [run_dir(r["config"], r["seed"]) / EXPORT_NAME for r in rows]
+    functional = merge_exports([p for p in exports if p.exists()])
+    f_hit = sum(1 for b in functional.values() for v in b.values() if v)
+    f_all = sum(len(b) for b in functional.values())
+    dats = [run_dir(r["config"], r["seed"]) / "coverage.dat" for r in rows]
+    code = code_html = None
+    code_err = ""
+    try:
+        _, code_html, code = codecov.merge([p for p in dats if p.exists()], out / "code", runner.RTL)
+    except Exception as exc:  # reported, and the gate fails
+        code_err = str(exc)
+    closure = closure_stats(items)
+    png = plot(closure, out / "closure.png")
+
+    figures = {
+        "seeds passed": f"{sum(r['ok'] for r in rows)}/{len(rows)}",
+        "requests simulated": sum(r["ops"] for r in rows),
+        "wall time": f"{wall:.0f} s (builds {build_s:.0f} s)",
+        "functional coverage": f"{100.0 * f_hit / f_all if f_all else 0:.1f} % ({f_hit}/{f_all} bins)",
+    }
+    unexplained = []
+    if code is not None:
+        waived = {}
+        for p, why in code.unhit():
+            if why:
+                waived[p.type] = waived.get(p.type, 0) + 1
+        for kind, (h, n) in code.totals().items():
+            w = waived.get(kind, 0)
+            figures[f"RTL {kind} coverage"] = (f"{100.0 * h / n:.1f} % ({h}/{n}); "
+                                               f"{100.0 * h / (n - w):.1f} % without the {w} explained points")
+        unexplained = [p for p, why in code.unhit() if not why]
+        figures["unhit code points"] = f"{len(code.unhit())} ({len(unexplained)} not explained)"
+    else:
+        figures["code coverage"] = f"unavailable: {code_err}"
+    for c, per in closure.items():
+        if per["ratio"]:
+            ge = ">=" if per["lower_bound"] else ""
+            figures[f"closure {c}"] = (f"random {ge}{per['median_random']:.0f} vs coverage-driven {per['median_cov']:.0f} "
+                                       f"requests: {ge}{per['ratio']:.1f}x"
+                                       + (f" ({per['random_unclosed']} random runs not closed)" if per["random_unclosed"] else ""))
+    write_html(out / "report.html", rows, functional, code, code_html, closure, png, figures)
+    (out / "summary.json").write_text(json.dumps({"rows": [{k: r[k] for k in ("config", "seed", "ok", "ops")} for r in rows],
+                                                  "figures": figures, "functional": {"hit": f_hit, "bins": f_all},
+                                                  "code": code.totals() if code else None,
+                                                  "closure": {c: {k: v for k, v in p.items() if k != "curves"} for c, p in closure.items()}},
+                                                 indent=1, default=str))
+
+    # ---- terminal
+    print("\n" + "=" * 78)
+    print(f"{'configuration':<22}{'seeds':>6}{'passed':>8}{'failed':>8}{'requests':>12}{'func. bins':>14}")
+    for c in configs:
+        rs = [r for r in rows if r["config"] == c]
+        bins = [run_dir(c, r["seed"]) / EXPORT_NAME for r in rs]
+        m = merge_exports([p for p in bins if p.exists()])
+        h = sum(1 for b in m.values() for v in b.values() if v)
+        n = sum(len(b) for b in m.values())
+        print(f"{c:<22}{len(rs):>6}{sum(r['ok'] for r in rs):>8}{sum(not r['ok'] for r in rs):>8}"
+              f"{sum(r['ops'] for r in rs):>12}{f'{h}/{n}':>14}")
+    print("-" * 78)
+    for k, v in figures.items():
+        print(f"{k:<28}{v}")
+    failed = [r for r in rows if not r["ok"]]
+    if failed:
+        print(f"\nFAILING SEEDS ({len(failed)}), each with the command that reproduces it with waves:")
+        for r in failed:
+            print(f"  {r['config']} SEED={r['seed']}: {', '.join(r['failed']) or 'simulator error'}")
+            for cmd in (r["repro"] or {"all": r["repro_all"]}).values():
+                print(f"    {cmd}")
+    holes = [(cp, b) for cp, bins in functional.items() for b, v in bins.items() if not v]
+    for cp, b in holes[:30]:
+        print(f"  functional hole: {cp} / {b}")
+    for p in unexplained[:30]:
+        print(f"  unexplained code hole: {Path(p.file).name}:{p.line} {p.type} {p.comment}")
+    print(f"\nreports: {out / 'report.html'}  {out / 'closure.png'}  {out / 'junit.xml'}"
+          + (f"  {code_html}" if code_html else ""))
+    if failed:
+        return 1
+    if gate:
+        short = []
+        if f_hit < f_all:
+            short.append(f"functional coverage {f_hit}/{f_all}")
+        if code is None:
+            short.append("no code coverage")
+        else:
+            for kind, target in codecov.TARGETS.items():
+                # Met, or every gap of that kind listed with its reason (the issue's rule).
+                if code.percent(kind) < target and any(p.type == kind for p in unexplained):
+                    short.append(f"RTL {kind} {code.percent(kind):.1f} % < {target} % with unexplained points")
+            if unexplained:
+                short.append(f"{len(unexplained)} unhit code points without a reason")
+        if short:
+            print("COVERAGE TARGETS MISSED: " + "; ".join(short))
+            return 2
+    return 0
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--seeds", type=int, default=int(os.environ.get("SEEDS", "4")), help="seeds per configuration (SEEDS)")
+    p.add_argument("--heavy-seeds", type=int, default=int(os.environ.get("HEAVY_SEEDS", "1")),
+                   help=f"seeds of configurations with more than {HEAVY_NVEC} vectors (HEAVY_SEEDS)")
+    p.add_argument("--first-seed", type=int, default=int(os.environ.get("FIRST_SEED", "1")), help="seeds are first..first+N-1")
+    p.add_argument("--configs", default=os.environ.get("CONFIGS", ""), help="comma-separated (default: all)")
+    p.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS", os.cpu_count() or 2)))
+    p.add_argument("--out", type=Path, default=Path(os.environ.get("REGRESS_OUT", DEFAULT_OUT)))
+    p.add_argument("--closure-ops", type=int, default=int(os.environ.get("CLOSURE_OPS", "60000")),
+                   help="request budget of each closure test (CLOSURE_OPS)")
+    p.add_argument("--no-coverage-gate", dest="gate", action="store_false", help="exit 0 even if coverage targets are missed")
+    a = p.parse_args(argv)
+    configs = [c for c in a.configs.split(",") if c] or sorted(CONFIGS)
+    unknown = [c for c in configs if c not in CONFIGS]
+    if unknown:
+        p.error(f"unknown configuration(s): {', '.join(unknown)}; known: {', '.join(sorted(CONFIGS))}")
+    seeds = list(range(a.first_seed, a.first_seed + a.seeds))
+    a.out.mkdir(parents=True, exist_ok=True)
+    for stale in ("junit.xml", "report.html", "closure.png", "summary.json"):
+        (a.out / stale).unlink(missing_ok=True)
+    items = plan(configs, seeds, a.heavy_seeds)
+    t0 = time.monotonic()
+    print(f"regress: {len(configs)} configurations x {len(seeds)} seeds ({seeds[0]}..{seeds[-1]}; "
+          f"{a.heavy_seeds} for configurations above {HEAVY_NVEC} vectors) = {len(items)} runs on {a.jobs} workers", flush=True)
+    build_s = build_all(configs, a.jobs)
+    print(f"regress: coverage builds ready in {build_s:.0f} s", flush=True)
+    for c, s in items:  # no stale results from an earlier regression
+        (run_dir(c, s) / "result.json").unlink(missing_ok=True)
+    run_items(items, a.jobs, a.out, a.closure_ops)
+    return report(items, a.out, time.monotonic() - t0, build_s, a.gate)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,330 @@
+"""Benchmark of ``make bench``: co-simulation throughput against a no-Python limit,
+the golden model, Icarus vs Verilator, build times, regression wall time, the
+RTL's message rate and latency, and its area. Not a test: it prints figures.
+
+    make bench                      # or: .venv/bin/python tests/bench_cosim.py
+    .venv/bin/python tests/bench_cosim.py --ops 30000 --no-area --no-builds
+
+Prints one Markdown table and writes it to ``build/bench/bench.md`` (and the
+raw figures to ``build/bench/bench.json``). Each figure comes from one run on
+this machine, measured one after the other (nothing else runs meanwhile),
+except the area, which ``rtl/synth/area.py`` reuses while the RTL is unchanged.
+
+What is measured (seed 1, configuration ``n8`` unless said otherwise):
+
+* co-simulation: ``random_mix`` with ``MSIX_RANDOM_OPS`` random operations and
+  no back-pressure (``traffic=none``), mixes ``mix`` (writes, reads, notifies,
+  masks, config, use, FLR) and ``notify`` (notify-heavy), full scoreboard. The
+  figures are the testbench's own line ("N requests committed, ... cycles,
+  wall"): from reset release to the end of the final checks, simulator start-up
+  and Python imports excluded. A request is one committed bus operation.
+* the limit: the same run, recorded by ``tb/bench_limit/msix_stim_recorder.sv``
+  (every input of the block at every rising edge), replayed into the same RTL
+  by the Verilator C++ driver ``tb/bench_limit/msix_replay.cpp``; it must commit
+  the same requests and TLPs in the same cycles.
+* the golden model alone: ``tests/bench_model.py``'s stream, 8 vectors.
+* Icarus: the ``mix`` run on Icarus 11.
+* build time: a fresh build of every configuration on both simulators.
+* regression wall time: ``make regress`` with a fixed ``SEEDS`` (when the target exists).
+* RTL: ``tests/bench_rtl.py`` (cycle counts on Verilator).
+* area: ``rtl/synth/area.py`` (Yosys, generic and Xilinx 7-series).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "rtl" / "synth"))
+
+from tb import msix_runner as runner  # noqa: E402
+from tb.msix_config import CONFIGS, ENV_VAR, MsixConfig  # noqa: E402
+from tb.toolchain import setup_env  # noqa: E402
+
+OUT = ROOT / "build" / "bench"
+LIMIT = ROOT / "tb" / "bench_limit"
+SEED = 1
+BENCH_CONFIG = CONFIGS["n8"]
+RTL_CONFIGS = ("n64_w64", "n2048_w64_trk", "n8_w64_trk_fifo2")
+TB_LINE = re.compile(
+    r"(\d+) requests committed, (\d+) MSI TLPs checked, (\d+) cycles, ([\d.]+) s wall"
+)
+
+
+def _cocotb_env(cfg: MsixConfig, ops: int) -> dict[str, str]:
+    return {ENV_VAR: cfg.to_json(), "MSIX_SEED": str(SEED), "MSIX_RANDOM_OPS": str(ops)}
+
+
+def _mix_test(mix: str) -> str:
+    return f"random_mix/mix={mix}/traffic=none"
+
+
+def _parse_tb_line(log: Path) -> dict:
+    match = TB_LINE.search(log.read_text())
+    if not match:
+        raise RuntimeError(f"no throughput line in {log}")
+    requests, tlps, cycles, wall = int(match[1]), int(match[2]), int(match[3]), float(match[4])
+    return {"requests": requests, "tlps": tlps, "cycles": cycles, "seconds": wall,
+            "ops_per_s": requests / wall, "cycles_per_s": cycles / wall}
+
+
+# --------------------------------------------------------------------------- co-simulation
+def cosim(sim: str, mix: str, ops: int) -> dict:
+    """One random-mix run with the full scoreboard (the normal runner and build)."""
+    res = runner.run(sim, BENCH_CONFIG, seed=SEED, test=_mix_test(mix), tag=f"bench-{mix}",
+                     extra_env={"MSIX_RANDOM_OPS": str(ops)})
+    if not res.ok:
+        raise RuntimeError(res.summary())
+    return _parse_tb_line(res.xml.parent / "sim.log")
+
+
+def _cocotb_run(build_dir: Path, test_module: str, test_dir: Path, env: dict, plusargs=(), test_filter=None) -> None:
+    """Run a cocotb module on an existing Verilator build; raises unless every test passed."""
+    from cocotb_tools.runner import get_runner
+
+    test_dir.mkdir(parents=True, exist_ok=True)
+    xml = test_dir / "results.xml"
+    get_runner("verilator").test(
+        test_module=test_module, hdl_toplevel=runner.TOPLEVEL, hdl_toplevel_lang="verilog",
+        build_dir=build_dir, test_dir=test_dir, seed=SEED, extra_env=env, plusargs=list(plusargs),
+        test_filter=test_filter, results_xml=str(xml), timescale=runner.TIMESCALE, log_file=test_dir / "sim.log",
+    )
+    res = runner.parse_results(xml, "verilator", "bench", SEED)
+    if not res.ok:
+        raise RuntimeError(f"{test_module} failed, see {test_dir / 'sim.log'}")
+
+
+# --------------------------------------------------------------------------- the limit
+def record_stimulus(mix: str, ops: int) -> Path:
+    """Rerun the co-simulation on a build with the stimulus recorder bound in."""
+    from cocotb_tools.runner import get_runner
+
+    build_dir = OUT / "record" / BENCH_CONFIG.name
+    get_runner("verilator").build(
+        sources=runner.rtl_sources() + [LIMIT / "msix_stim_recorder.sv"], hdl_toplevel=runner.TOPLEVEL,
+        parameters=BENCH_CONFIG.parameters(), build_args=runner._build_args("verilator", False),
+        build_dir=build_dir, always=False, timescale=runner.TIMESCALE, log_file=build_dir / "build.log",
+    )
+    stim = OUT / f"stim-{mix}.txt"
+    _cocotb_run(build_dir, runner.TEST_MODULE, build_dir / "runs" / mix, _cocotb_env(BENCH_CONFIG, ops),
+                plusargs=[f"+msix_stim={stim}"], test_filter=r"(^|\.)" + re.escape(_mix_test(mix)) + "$")
+    return stim
+
+
+def build_replay(cfg: MsixConfig) -> tuple[Path, float]:
+    """Build the C++ replay driver with the same RTL and parameters; (binary, seconds)."""
+    mdir = OUT / "limit" / cfg.name
+    shutil.rmtree(mdir, ignore_errors=True)
+    mdir.mkdir(parents=True)
+    params = [f"-G{k}={v}" for k, v in cfg.parameters().items()]
+    cmd = ["verilator", "--cc", "--exe", "--build", "-O3", "-Wno-fatal", "-Wno-DECLFILENAME", "-j", "2",
+           "--top-module", runner.TOPLEVEL, "--Mdir", str(mdir), "-o", "msix_replay", *params,
+           *map(str, runner.rtl_sources()), str(LIMIT / "msix_replay.cpp")]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"C++ replay build failed:\n{proc.stderr[-3000:]}")
+    return mdir / "msix_replay", time.perf_counter() - start
+
+
+def replay(binary: Path, stim: Path) -> dict:
+    out = subprocess.run([str(binary), str(stim)], check=True, capture_output=True, text=True).stdout
+    fields = dict(kv.split("=") for kv in out.split())
+    r = {k: int(fields[k]) for k in ("cycles", "requests", "tlps")}
+    r["seconds"] = float(fields["seconds"])
+    r["ops_per_s"] = r["requests"] / r["seconds"]
+    r["cycles_per_s"] = r["cycles"] / r["seconds"]
+    return r
+
+
+# --------------------------------------------------------------------------- others
+def model_ops_per_s(ops: int) -> float:
+    from tests.bench_model import run as run_model
+
+    return run_model(8, ops, SEED)
+
+
+def build_times() -> list[dict]:
+    """A fresh build of every configuration on both simulators, one at a time."""
+    from cocotb_tools.runner import get_runner
+
+    rows = []
+    for sim in runner.SIMS:
+        for cfg in CONFIGS.values():
+            build_dir = OUT / "builds" / sim / cfg.name
+            shutil.rmtree(build_dir, ignore_errors=True)
+            start = time.perf_counter()
+            get_runner(sim).build(
+                sources=runner.rtl_sources(), hdl_toplevel=runner.TOPLEVEL, parameters=cfg.parameters(),
+                build_args=runner._build_args(sim, False), build_dir=build_dir, always=True,
+                timescale=runner.TIMESCALE, log_file=build_dir / "build.log",
+            )
+            rows.append({"sim": sim, "config": cfg.name, "seconds": time.perf_counter() - start})
+    return rows
+
+
+def regression(seeds: int, configs: str) -> dict:
+    """Wall time of ``make regress SEEDS=<seeds> CONFIGS=<configs>``.
+
+    A subset of configurations cannot close every coverage target, so this
+    timing run skips the coverage gate and writes its reports under build/bench/.
+    """
+    cmd = ["make", "regress", f"SEEDS={seeds}", f"CONFIGS={configs}", "REGRESS_ARGS=--no-coverage-gate"]
+    start = time.perf_counter()
+    env = dict(os.environ, REGRESS_OUT=str(OUT / "regress"))
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
+    seconds = time.perf_counter() - start
+    (OUT / "regress.log").write_text(proc.stdout + proc.stderr)
+    verdicts = [" ".join(line.split()) for line in proc.stdout.splitlines()
+                if line.startswith(("seeds passed", "COVERAGE TARGETS", "FAILING SEEDS"))]
+    return {"command": " ".join(cmd), "seconds": seconds, "exit": proc.returncode, "verdict": "; ".join(verdicts)}
+
+
+def rtl_figures(name: str) -> dict:
+    cfg = CONFIGS[name]
+    build_dir = runner.build("verilator", cfg)
+    out = OUT / f"rtl-{name}.json"
+    out.unlink(missing_ok=True)
+    env = _cocotb_env(cfg, 0) | {"MSIX_BENCH_OUT": str(out)}
+    _cocotb_run(build_dir, "tests.bench_rtl", OUT / "rtl" / name, env)
+    return json.loads(out.read_text())
+
+
+# --------------------------------------------------------------------------- report
+def _n(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def report(r: dict, ops: int) -> str:
+    cmd = f"MSIX_RANDOM_OPS={ops} SEED={SEED} make cosim CONFIG={BENCH_CONFIG.name} TEST=random_mix/mix=<mix>/traffic=none"
+    rows = []
+    add = lambda what, figure, note="": rows.append(f"| {what} | {figure} | {note} |")  # noqa: E731
+    for mix in ("mix", "notify"):
+        c, lim = r["cosim"][mix], r["limit"][mix]
+        # The recorder also logs the rising edge at time 0, which the testbench's cycle count omits.
+        same = (c["requests"], c["tlps"], c["cycles"] + 1) == (lim["requests"], lim["tlps"], lim["cycles"])
+        add(f"co-simulation, Verilator, full scoreboard, mix `{mix}`",
+            f"**{_n(c['ops_per_s'])} ops/s**, {_n(c['cycles_per_s'])} cycles/s",
+            f"{c['requests']:,} requests, {c['tlps']:,} TLPs, {c['cycles']:,} cycles in {c['seconds']:.2f} s")
+        add(f"limit: C++ replay of the same stream, mix `{mix}`",
+            f"**{_n(lim['ops_per_s'])} ops/s**, {_n(lim['cycles_per_s'])} cycles/s",
+            f"{lim['requests']:,} requests, {lim['tlps']:,} TLPs in {lim['seconds'] * 1e3:.1f} ms; "
+            f"same requests, TLPs and cycles as the co-simulation: {'yes' if same else 'NO'}")
+        add(f"ratio co-simulation / limit, mix `{mix}`", f"{c['ops_per_s'] / lim['ops_per_s']:.4f}",
+            f"1 : {lim['ops_per_s'] / c['ops_per_s']:,.0f}")
+    ic, vc = r["icarus"], r["cosim"]["mix"]
+    add("co-simulation, Icarus 11, mix `mix`", f"**{_n(ic['ops_per_s'])} ops/s**, {_n(ic['cycles_per_s'])} cycles/s",
+        f"Verilator / Icarus = {vc['ops_per_s'] / ic['ops_per_s']:.2f}")
+    add("golden model alone (8 vectors)", f"**{_n(r['model_ops_per_s'])} ops/s**",
+        "`make bench-model` stream, no simulator")
+    for b in r.get("builds", []):
+        add(f"build, {b['sim']}, `{b['config']}`", f"{b['seconds']:.2f} s", "fresh build (cocotb runner)")
+    if "limit_build_s" in r:
+        add("build, C++ limit driver (`n8`)", f"{r['limit_build_s']:.1f} s", "verilator --exe --build")
+    reg = r.get("regression")
+    if reg:
+        add(f"regression wall time, `{reg['command']}`", f"{reg['seconds']:.0f} s",
+            f"exit {reg['exit']}{': ' + reg['verdict'] if reg['verdict'] else ''} "
+            f"(log: {OUT.relative_to(ROOT) / 'regress.log'})")
+    else:
+        add("regression wall time", "TODO", "no `make regress` target in this tree yet")
+    for x in r.get("rtl", []):
+        tag = f"`{x['config']}` ({x['vectors']} vectors, MSG_FIFO_DEPTH={x['fifo_depth']})"
+        lat = x["notify_to_tlp_valid_cycles"]
+        add(f"RTL notify → tlp_valid, {tag}", f"{lat['max']} cycles" + ("" if lat["min"] == lat["max"] else f" (min {lat['min']})"),
+            "notify handshake edge to the first edge with tlp_valid high")
+        b, w = x["notify_burst"], x["release_walk"]
+        add(f"RTL back-to-back notifies, {tag}", f"{b['tlps_per_cycle']:.3f} TLP/cycle",
+            f"{b['tlps']} TLPs in {b['cycles']} cycles")
+        add(f"RTL release of all pending vectors (MASKALL 1→0), {tag}", f"{w['tlps_per_cycle']:.3f} TLP/cycle",
+            f"{w['tlps']} TLPs in {w['cycles']} cycles; config write → first tlp_valid "
+            f"{w['cfg_write_to_first_tlp_valid_cycles']} cycles")
+    for a in r.get("area", []):
+        add(f"area, Yosys `{a['target']}`, {a['vectors']} vectors",
+            f"{a['ramb36']} RAMB36E1, {a['ramb18']} RAMB18E1, {a['luts']:,} LUTs, {a['ffs']:,} FFs"
+            if a["target"] == "xc7" else f"{a['luts']:,} LUT6, {a['ffs']:,} FFs, {a['memory_bits']:,} memory bits",
+            f"{a['memory_bits']:,} memory bits; " + area_memory_text(a)
+            + (f"; {a['lutram']} LUT-RAM cells" if a["lutram"] else "") + ("; cached" if a.get("cached") else ""))
+    head = [
+        f"# make bench ({time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, {platform.python_implementation()} "
+        f"{platform.python_version()})",
+        "",
+        f"Co-simulation command: `{cmd}`",
+        "",
+        "| measurement | figure | detail |",
+        "|---|---|---|",
+    ]
+    return "\n".join(head + rows) + "\n"
+
+
+def area_memory_text(a: dict) -> str:
+    from area import memory_text
+
+    return memory_text(a)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--ops", type=int, default=30000, help="MSIX_RANDOM_OPS of the random-mix runs")
+    p.add_argument("--model-ops", type=int, default=300_000)
+    p.add_argument("--seeds", type=int, default=2, help="SEEDS of `make regress`")
+    p.add_argument("--regress-configs", default="n8,n65_trk", help="CONFIGS of `make regress`")
+    p.add_argument("--no-builds", action="store_true", help="skip the fresh builds of every configuration")
+    p.add_argument("--no-area", action="store_true", help="skip the Yosys area runs")
+    p.add_argument("--no-regress", action="store_true", help="skip `make regress`")
+    a = p.parse_args(argv)
+    setup_env()
+    OUT.mkdir(parents=True, exist_ok=True)
+    r: dict = {"ops": a.ops, "seed": SEED}
+
+    step = lambda what: print(f"bench: {what} ...", file=sys.stderr, flush=True)  # noqa: E731
+    step("building the co-simulation (n8, both simulators)")
+    for sim in runner.SIMS:
+        runner.build(sim, BENCH_CONFIG)
+    r["cosim"], r["limit"] = {}, {}
+    for mix in ("mix", "notify"):
+        step(f"co-simulation, Verilator, mix {mix}")
+        r["cosim"][mix] = cosim("verilator", mix, a.ops)
+    step("co-simulation, Icarus, mix mix")
+    r["icarus"] = cosim("icarus", "mix", a.ops)
+    step("limit: C++ replay driver")
+    binary, r["limit_build_s"] = build_replay(BENCH_CONFIG)
+    for mix in ("mix", "notify"):
+        stim = record_stimulus(mix, a.ops)
+        r["limit"][mix] = replay(binary, stim)
+    step("golden model")
+    r["model_ops_per_s"] = model_ops_per_s(a.model_ops)
+    step("RTL rate and latency")
+    r["rtl"] = [rtl_figures(name) for name in RTL_CONFIGS]
+    if not a.no_builds:
+        step("fresh builds of every configuration")
+        r["builds"] = build_times()
+    if not a.no_regress:
+        step("regression")
+        r["regression"] = regression(a.seeds, a.regress_configs)
+    if not a.no_area:
+        step("area (Yosys; reused while the RTL is unchanged)")
+        from area import run_all
+
+        r["area"] = run_all()
+
+    text = report(r, a.ops)
+    (OUT / "bench.md").write_text(text)
+    (OUT / "bench.json").write_text(json.dumps(r, indent=1))
+    print(text)
+    print(f"written: {OUT / 'bench.md'}, {OUT / 'bench.json'}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
