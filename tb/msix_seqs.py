@@ -643,6 +643,11 @@ class StimulusGen:
         for _ in range(times):
             self.tb.use_if.send_nowait(VectorUse(op, v))
 
+    def _ensure_used(self, v: int) -> None:
+        """Declare ``v`` in use if tracking says it is not (a dropped notify proves nothing)."""
+        if self.tb.cfg.tracking and self.tb.model.use_count(v) == 0:
+            self._use_raw(UseOp.USE, v)
+
     async def set_use_count(self, v: int, target: int) -> None:
         tb = self.tb
         if not tb.cfg.tracking:
@@ -656,16 +661,14 @@ class StimulusGen:
     async def ready_to_send(self, v: int) -> None:
         """Vector ``v`` in use, entry unmasked, function enabled and unmasked."""
         tb = self.tb
-        if tb.cfg.tracking and tb.model.use_count(v) == 0:
-            self._use_raw(UseOp.USE, v)
+        self._ensure_used(v)
         tb.mask(v, False)
         tb.set_control(True, False)
         await tb.quiesce()
 
     async def make_pending(self, v: int) -> None:
         tb = self.tb
-        if tb.cfg.tracking and tb.model.use_count(v) == 0:
-            self._use_raw(UseOp.USE, v)
+        self._ensure_used(v)
         tb.mask(v, True)
         await tb.quiesce()
         tb.notify(v)
