@@ -485,6 +485,22 @@ MIXES = {
 }
 
 
+def random_access(tb: MsixTB, rng: random.Random, addr: int) -> None:
+    """A write (random data and strobe) or a read at ``addr``, whatever its shape."""
+    nb = tb.axil.nbytes
+    if rng.random() < 0.5:
+        tb.axil.write_nowait(addr, rng.randrange(1 << (8 * nb)), rng.randrange(1 << nb))
+    else:
+        tb.axil.read_nowait(addr)
+
+
+def flr_and_reprogram(tb: MsixTB, rng: random.Random, hot: list[int]) -> None:
+    """FLR, then enable and reprogram a few hot vectors so traffic keeps flowing."""
+    tb.flr()
+    tb.set_control(True, False)
+    program_all(tb, rng.sample(hot, min(4, len(hot))))
+
+
 async def random_mix_seq(tb: MsixTB, nops: int = 2000, mix: str = "mix", batch: int = 24) -> None:
     """Constrained random: notify bursts, mask/unmask storms, MASKALL/ENABLE
     toggles, table rewrites, reads, use/unuse, bad accesses, rare FLR, all ports
@@ -553,15 +569,9 @@ async def random_mix_seq(tb: MsixTB, nops: int = 2000, mix: str = "mix", batch: 
                 else:
                     tb.use(pick())  # accepted and ignored
             elif kind == "bad":
-                addr = rng.randrange(tb.bar_size)
-                if rng.random() < 0.5:
-                    tb.axil.write_nowait(addr, rng.randrange(1 << (8 * nb)), rng.randrange(1 << nb))
-                else:
-                    tb.axil.read_nowait(addr)
+                random_access(tb, rng, rng.randrange(tb.bar_size))
             elif kind == "flr":
-                tb.flr()
-                tb.set_control(True, False)
-                program_all(tb, rng.sample(hot, min(4, len(hot))))
+                flr_and_reprogram(tb, rng, hot)
         await tb.quiesce()
 
 
@@ -628,15 +638,9 @@ class StimulusGen:
         elif kind == "bad":  # any address shape and strobe, in the table, the PBA or a hole
             base = rng.choice((tb.entry(self.pick(), rng.randrange(4)), tb.pba_offset + 4 * rng.randrange(tb.pba_size // 4),
                                self.cov.shape.hole if self.cov else 0, rng.randrange(tb.bar_size)))
-            addr = base - base % nb + rng.randrange(nb)
-            if rng.random() < 0.5:
-                tb.axil.write_nowait(addr, rng.randrange(1 << (8 * nb)), rng.randrange(1 << nb))
-            else:
-                tb.axil.read_nowait(addr)
+            random_access(tb, rng, base - base % nb + rng.randrange(nb))
         elif kind == "flr":
-            tb.flr()
-            tb.set_control(True, False)
-            program_all(tb, rng.sample(self.hot, min(4, len(self.hot))))
+            flr_and_reprogram(tb, rng, self.hot)
 
     # ------------------------------------------------------------- recipes
     def _use_raw(self, op: UseOp, v: int, times: int = 1) -> None:

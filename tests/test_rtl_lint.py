@@ -48,7 +48,7 @@ def _icarus(params, tmp_path, defines=()):
     return _run(["vvp", "-n", str(out)])  # parameter checks fire at time 0 on Icarus
 
 
-def _no_warnings(result):
+def _warnings(result):
     lines = (result.stdout + result.stderr).splitlines()
     return [line for line in lines if "%Warning" in line or "%Error" in line or "warning:" in line.lower()]
 
@@ -57,14 +57,14 @@ def _no_warnings(result):
 def test_verilator_lint_clean(name):
     params, defines = LINT_SETS[name]
     result = _verilator_lint(params, defines)
-    assert result.returncode == 0 and not _no_warnings(result), result.stdout + result.stderr
+    assert result.returncode == 0 and not _warnings(result), result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("name", sorted(LINT_SETS))
 def test_icarus_accepts(name, tmp_path):
     params, defines = LINT_SETS[name]
     result = _icarus(params, tmp_path, defines)
-    assert result.returncode == 0 and not _no_warnings(result), result.stdout + result.stderr
+    assert result.returncode == 0 and not _warnings(result), result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("name", sorted(INVALID_SETS))
