@@ -20,9 +20,9 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 .DEFAULT_GOAL := test
 
 setup: $(VENV)/.installed
-	@$(SIM_ENV) $(PY) -m tb.toolchain
+	@$(SIM_ENV) $(PY) -m tb.tools.toolchain
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml model/pyproject.toml
 	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if ! command -v apt-get >/dev/null; then \
@@ -34,14 +34,15 @@ $(VENV)/.installed: pyproject.toml
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq$$missing; \
 	fi
 	@test -x $(PY) || $(PYTHON3) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -e .
+	$(PY) -m pip install -q --disable-pip-version-check -e ./model -e .
 	@touch $@
 
 check-toolchain:
-	@$(SIM_ENV) $(PY) -m tb.toolchain
+	@$(SIM_ENV) $(PY) -m tb.tools.toolchain
 
+# worksteal: an idle worker takes queued items from a busy one, so no long tail on one core.
 test: check-toolchain
-	$(SIM_ENV) $(PY) -m pytest tests -n $(JOBS)
+	$(SIM_ENV) $(PY) -m pytest tests -n $(JOBS) --dist worksteal
 
 test-model:
 	$(PY) -m pytest tests -k "not cosim"
@@ -66,18 +67,19 @@ clean:
 # ---------------------------------------------------------------------------
 # Co-simulation (tb/, tests/test_cosim*.py); `make test` runs it too.
 #   make cosim CONFIG=n8 [SIM=icarus] [TEST=notify] [SEED=123|random] [FAULT=MASK_IGNORED] [WAVES=1]
+#       CONFIG names a configuration of any binding (tb/bindings/): n8, hardip_n64_w64, scan_n16 ...
 #       one configuration (all its tests, or TEST), printing a reproduce line per failure
 #   make test-cosim [JOBS=2]
 #       every configuration on both simulators + the fault-injection check
 .PHONY: cosim test-cosim
 cosim:
-	$(SIM_ENV) $(PY) -m tb.msix_runner
+	$(SIM_ENV) $(PY) -m tb.tools.runner
 
 test-cosim:
-	$(SIM_ENV) $(PY) -m pytest tests/test_cosim.py tests/test_cosim_faults.py -n $(JOBS)
+	$(SIM_ENV) $(PY) -m pytest tests/test_cosim.py tests/test_cosim_faults.py -n $(JOBS) --dist worksteal
 
 # ---------------------------------------------------------------------------
-# Coverage-driven regression (tb/msix_regress.py); not part of `make test`
+# Coverage-driven regression (tb/tools/regress.py); not part of `make test`
 # (tests/test_regress_smoke.py runs a 1-configuration x 2-seed smoke of it).
 #   make regress [SEEDS=4] [CONFIGS=n8,n65_trk] [JOBS=2] [REGRESS_ARGS=--no-coverage-gate]
 #       coverage builds, seeds in parallel, merged functional + code coverage;
@@ -85,4 +87,4 @@ test-cosim:
 .PHONY: regress
 SEEDS ?= 4
 regress: check-toolchain
-	$(SIM_ENV) SEEDS=$(SEEDS) JOBS=$(JOBS) $(PY) -m tb.msix_regress $(REGRESS_ARGS)
+	$(SIM_ENV) SEEDS=$(SEEDS) JOBS=$(JOBS) $(PY) -m tb.tools.regress $(REGRESS_ARGS)

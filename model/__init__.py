@@ -1,6 +1,6 @@
 """Golden reference model of QEMU's ``hw/pci/msix.c`` (pure Python, no cocotb).
 
->>> from model import MsixFunction
+>>> from qemu_msix import MsixFunction
 >>> f = MsixFunction(8)
 >>> f.vector_use(0)
 0

@@ -336,6 +336,11 @@ class MsixFunction:
         if not (self._table_lo <= offset < self._table_hi or self._pba_lo <= offset < self._pba_hi):
             raise DecodeError(offset, size, "neither MSI-X table nor PBA (a hole of the BAR)")
 
+    def bar_decode(self, offset: int, size: int) -> None:
+        """The access rules alone: raises ``DecodeError`` where ``bar_read``/``bar_write``
+        would, and changes nothing (a testbench asks it before driving an access)."""
+        self._decode(offset, size)
+
     def bar_read(self, offset: int, size: int) -> int:
         """A read of the BAR; an 8-byte read is two 4-byte reads, low first."""
         self._decode(offset, size)

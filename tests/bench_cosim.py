@@ -18,9 +18,9 @@ What is measured (seed 1, configuration ``n8`` unless said otherwise):
   figures are the testbench's own line ("N requests committed, ... cycles,
   wall"): from reset release to the end of the final checks, simulator start-up
   and Python imports excluded. A request is one committed bus operation.
-* the limit: the same run, recorded by ``tb/bench_limit/msix_stim_recorder.sv``
+* the limit: the same run, recorded by ``tb/tools/bench_limit/msix_stim_recorder.sv``
   (every input of the block at every rising edge), replayed into the same RTL
-  by the Verilator C++ driver ``tb/bench_limit/msix_replay.cpp``; it must commit
+  by the Verilator C++ driver ``tb/tools/bench_limit/msix_replay.cpp``; it must commit
   the same requests and TLPs in the same cycles.
 * the golden model alone: ``tests/bench_model.py``'s stream, 8 vectors.
 * Icarus: the ``mix`` run on Icarus 11.
@@ -47,12 +47,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "rtl" / "synth"))
 
-from tb import msix_runner as runner  # noqa: E402
-from tb.msix_config import CONFIGS, ENV_VAR, MsixConfig  # noqa: E402
-from tb.toolchain import setup_env  # noqa: E402
+from tb.bindings import CONFIGS  # noqa: E402
+from tb.env.config import ENV_VAR, MsixConfig  # noqa: E402
+from tb.tools import runner  # noqa: E402
+from tb.tools.toolchain import setup_env  # noqa: E402
 
 OUT = ROOT / "build" / "bench"
-LIMIT = ROOT / "tb" / "bench_limit"
+LIMIT = ROOT / "tb" / "tools" / "bench_limit"
 SEED = 1
 BENCH_CONFIG = CONFIGS["n8"]
 RTL_CONFIGS = ("n64_w64", "n2048_w64_trk", "n8_w64_trk_fifo2")
@@ -95,7 +96,7 @@ def _cocotb_run(build_dir: Path, test_module: str, test_dir: Path, env: dict, pl
     test_dir.mkdir(parents=True, exist_ok=True)
     xml = test_dir / "results.xml"
     get_runner("verilator").test(
-        test_module=test_module, hdl_toplevel=runner.TOPLEVEL, hdl_toplevel_lang="verilog",
+        test_module=test_module, hdl_toplevel=BENCH_CONFIG.binding_def().toplevel, hdl_toplevel_lang="verilog",
         build_dir=build_dir, test_dir=test_dir, seed=SEED, extra_env=env, plusargs=list(plusargs),
         test_filter=test_filter, results_xml=str(xml), timescale=runner.TIMESCALE, log_file=test_dir / "sim.log",
     )
@@ -111,7 +112,8 @@ def record_stimulus(mix: str, ops: int) -> Path:
 
     build_dir = OUT / "record" / BENCH_CONFIG.name
     get_runner("verilator").build(
-        sources=runner.rtl_sources() + [LIMIT / "msix_stim_recorder.sv"], hdl_toplevel=runner.TOPLEVEL,
+        sources=runner.sources(BENCH_CONFIG) + [LIMIT / "msix_stim_recorder.sv"],
+        hdl_toplevel=BENCH_CONFIG.binding_def().toplevel,
         parameters=BENCH_CONFIG.parameters(), build_args=runner._build_args("verilator", False),
         build_dir=build_dir, always=False, timescale=runner.TIMESCALE, log_file=build_dir / "build.log",
     )
@@ -128,8 +130,8 @@ def build_replay(cfg: MsixConfig) -> tuple[Path, float]:
     mdir.mkdir(parents=True)
     params = [f"-G{k}={v}" for k, v in cfg.parameters().items()]
     cmd = ["verilator", "--cc", "--exe", "--build", "-O3", "-Wno-fatal", "-Wno-DECLFILENAME", "-j", "2",
-           "--top-module", runner.TOPLEVEL, "--Mdir", str(mdir), "-o", "msix_replay", *params,
-           *map(str, runner.rtl_sources()), str(LIMIT / "msix_replay.cpp")]
+           "--top-module", cfg.binding_def().toplevel, "--Mdir", str(mdir), "-o", "msix_replay", *params,
+           *map(str, runner.sources(cfg)), str(LIMIT / "msix_replay.cpp")]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -165,7 +167,7 @@ def build_times() -> list[dict]:
             shutil.rmtree(build_dir, ignore_errors=True)
             start = time.perf_counter()
             get_runner(sim).build(
-                sources=runner.rtl_sources(), hdl_toplevel=runner.TOPLEVEL, parameters=cfg.parameters(),
+                sources=runner.sources(cfg), hdl_toplevel=cfg.binding_def().toplevel, parameters=cfg.parameters(),
                 build_args=runner._build_args(sim, False), build_dir=build_dir, always=True,
                 timescale=runner.TIMESCALE, log_file=build_dir / "build.log",
             )

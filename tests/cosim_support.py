@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-from tb import msix_runner as runner
-from tb.msix_config import CONFIGS, MsixConfig
+from tb.bindings import CONFIGS
+from tb.env.config import MsixConfig
+from tb.tools import runner
 
 _SEED: list[int] = []
 

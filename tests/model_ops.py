@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 
-from model import DecodeError, MsixFunction
+from qemu_msix import DecodeError, MsixFunction
 
 # Message Control upper byte values: ENABLE (0x80) and MASKALL (0x40).
 CONTROL_BYTES = (0x00, 0x40, 0x80, 0xC0)

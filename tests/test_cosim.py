@@ -1,8 +1,9 @@
-"""Co-simulation regression: every configuration on every simulator.
+"""Co-simulation regression: every configuration (every binding) on every simulator.
 
-One pytest item per (simulator, configuration) runs all cocotb tests of
-``tb/msix_tests.py`` on that build (each sequence under each traffic shape);
-a failure lists the failing cocotb tests with the command that reruns each.
+One pytest item per (simulator, configuration, traffic shape) runs the cocotb
+tests of ``tb/tests/msix_tests.py`` under that shape on the configuration's
+build (built once, reused by its four items); a failure lists the failing
+cocotb tests with the command that reruns each, and the profile checked.
 
     .venv/bin/python -m pytest tests/test_cosim.py -k "verilator and n8"
     SEED=1234 TEST=random_mix .venv/bin/python -m pytest tests/test_cosim.py -k "icarus and n65"
@@ -12,13 +13,14 @@ a failure lists the failing cocotb tests with the command that reruns each.
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
-from tb import msix_runner as runner
-from tb.msix_config import CONFIGS
+from tb.bindings import CONFIGS
+from tb.env.traffic import TRAFFIC
+from tb.tools import runner
 from tests.cosim_support import prebuild_selected, session_seed
-
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -27,10 +29,20 @@ def _prebuild(request):
     prebuild_selected(request.session, "sim", "config")
 
 
-@pytest.mark.parametrize("config", sorted(CONFIGS))
+def _slowest_first(configs):
+    return sorted(configs, key=lambda c: -CONFIGS[c].nvec)
+
+
+@pytest.mark.parametrize("traffic", tuple(TRAFFIC))
+@pytest.mark.parametrize("config", _slowest_first(CONFIGS))
 @pytest.mark.parametrize("sim", runner.SIMS)
-def test_cosim(sim: str, config: str) -> None:
-    res = runner.run(sim, CONFIGS[config], seed=session_seed(), test=os.environ.get("TEST") or None,
-                     tag=f"pytest-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
+def test_cosim(sim: str, config: str, traffic: str) -> None:
+    test = os.environ.get("TEST")
+    if test and traffic != "none":
+        pytest.skip("TEST= runs its whole selection in the traffic=none item")
+    # One traffic shape per item: the four shapes of a configuration balance over the workers.
+    selection = test or rf"/traffic={re.escape(traffic)}$"
+    res = runner.run(sim, CONFIGS[config], seed=session_seed(), test=selection,
+                     tag=f"pytest-{traffic}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
     print(res.summary())
     assert res.ok, "\n" + res.summary()

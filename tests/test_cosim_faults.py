@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from tb import msix_runner as runner
-from tb.msix_config import FAULT_BASE, FAULT_DEFINES
+from tb.bindings import CONFIGS, FAULT_BASE, MUST_FAIL
+from tb.env.config import FAULT_DEFINES
+from tb.tools import runner
 from tests.cosim_support import build_all, session_seed
 
 SIM = "verilator"
@@ -43,3 +44,29 @@ def test_fault_is_detected(fault: str) -> None:
     caught = [t for t in res.failed if "MISMATCH" in res.messages.get(t, "")]
     assert caught, f"{fault}: tests failed, but not by a scoreboard mismatch\n{res.summary()}"
     print(f"{fault}: caught by {len(caught)} of {len(res.passed) + len(res.failed)} tests: {', '.join(caught)}")
+
+
+# A foreign DUT that drives X: the scan example reads X from PBA DWORD 1 with this
+# define. Icarus keeps X (Verilator is two-state, so only Icarus can show it): every
+# read of that DWORD must fail as a MISMATCH naming the signal, never a Python error.
+X_CFG = CONFIGS["scan_n16"].with_fault("SCAN_MSIX_FAULT_X_RDATA")
+X_SELECTION = r"\.pba/traffic=none$"
+
+
+def test_x_on_a_dut_output_is_a_mismatch_naming_the_signal() -> None:
+    res = runner.run("icarus", X_CFG, seed=session_seed(), test=X_SELECTION, waves=False, tag="faults")
+    print(res.summary())
+    assert res.failed == ["pba/traffic=none"], res.summary()
+    msg = res.messages["pba/traffic=none"]
+    assert "MISMATCH: X/Z on DUT output bar_rdata" in msg and "bar_read(addr=0x804)" in msg, msg
+    assert "reproduce:" in msg and "FAULT=x_rdata" in msg, msg
+
+
+def test_scan_dut_needs_its_settle_discipline() -> None:
+    """Without settling after table writes and level changes, requests race the
+    scan_msix release scan and the exact check goes red; with it (scan_n16 in
+    test_cosim.py) every test passes."""
+    res = runner.run("verilator", MUST_FAIL["scan_n16_unsettled"], seed=session_seed(),
+                     test=r"\.random_mix/mix=masks/traffic=(none|stall)$", waves=False, tag="faults")
+    print(res.summary())
+    assert res.failed and all("MISMATCH" in res.messages[t] for t in res.failed), res.summary()

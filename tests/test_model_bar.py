@@ -11,7 +11,7 @@ Rules (spec README + seed):
 
 import pytest
 
-from model import DecodeError, MsixFunction, NotifyOutcome
+from qemu_msix import DecodeError, MsixFunction, NotifyOutcome
 from tests.model_helpers import ENABLE, MASKALL
 
 

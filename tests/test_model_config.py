@@ -13,7 +13,7 @@ Rules used (spec README "What QEMU does around msix.c"):
 
 import pytest
 
-from model import MsixFunction, NotifyOutcome
+from qemu_msix import MsixFunction, NotifyOutcome
 from tests.model_helpers import ENABLE, MASKALL
 
 

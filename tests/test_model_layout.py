@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from model import MsixFunction, exclusive_bar_layout, make_layout, pba_size
+from qemu_msix import MsixFunction, exclusive_bar_layout, make_layout, pba_size
 
 ERR_VECTORS = re.escape("The number of MSI-X vectors is invalid")
 ERR_PLACEMENT = re.escape("table & pba overlap, or they don't fit in BARs, or don't align")

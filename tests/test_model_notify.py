@@ -12,7 +12,7 @@ Seed references (/work/shared/spec/qemu-msix.c):
 
 import pytest
 
-from model import MsixFunction, NotifyOutcome
+from qemu_msix import MsixFunction, NotifyOutcome
 from tests.model_helpers import ENABLE, MASKALL, control, program, set_ctrl
 
 NS = [1, 8, 64, 65, 2048]

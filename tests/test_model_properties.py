@@ -7,7 +7,7 @@ Hypothesis prints the shrunk failing sequence; `make test` is derandomized
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model import MsixFunction, NotifyOutcome
+from qemu_msix import MsixFunction, NotifyOutcome
 from tests.model_ops import CONTROL_BYTES, apply_op
 
 SIZES = (1, 8, 33, 64, 65)

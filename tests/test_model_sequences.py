@@ -10,7 +10,7 @@
 
 import pytest
 
-from model import MsixFunction, NotifyOutcome
+from qemu_msix import MsixFunction, NotifyOutcome
 
 CAP = 0x40
 PCI_MSIX_FLAGS = CAP + 2

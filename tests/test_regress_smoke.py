@@ -1,6 +1,6 @@
 """Smoke of the coverage-driven regression (``make regress``): 1 configuration x 2 seeds.
 
-Runs ``tb.msix_regress`` as ``make regress`` does (coverage build, seeds over
+Runs ``tb.tools.regress`` as ``make regress`` does (coverage build, seeds over
 pytest-xdist, merges, reports) into a temporary folder and checks that every
 report exists and that the summary agrees with the per-seed results and the
 junit XML. The full regression is not part of ``make test``.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tb import msix_regress
+from tb.tools import regress as msix_regress
 
 CONFIG = "n8_w64_trk_fifo2"
 SEEDS = 2
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def smoke(tmp_path_factory):
     out = tmp_path_factory.mktemp("regress")
     proc = subprocess.run(
-        [sys.executable, "-m", "tb.msix_regress", "--configs", CONFIG, "--seeds", str(SEEDS), "--first-seed", "11",
+        [sys.executable, "-m", "tb.tools.regress", "--configs", CONFIG, "--seeds", str(SEEDS), "--first-seed", "11",
          "--jobs", "1", "--out", str(out), "--closure-ops", "20000", "--no-coverage-gate"],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )

@@ -1,8 +1,9 @@
-"""Static checks of rtl/: lint-clean on Verilator (-Wall), accepted by Icarus,
-and parameter sets that ``msix_init`` rejects stop with the reason.
+"""Static checks of every bound DUT: lint-clean on Verilator (-Wall), accepted
+by Icarus, and parameter sets that ``msix_init`` rejects stop with the reason.
 
-Runs over the co-simulation configurations (tb/msix_config.py) and every fault
-define, so a new configuration is linted without being listed twice.
+Runs over the co-simulation configurations (tb/bindings/: each with its
+binding's toplevel, sources and parameters) and every fault define, so a new
+configuration or binding is linted without being listed twice.
 """
 
 import subprocess
@@ -10,11 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from tb.msix_config import CONFIGS, FAULT_BASE, FAULT_DEFINES
+from tb.bindings import CONFIGS, FAULT_BASE
 
-RTL = Path(__file__).resolve().parent.parent / "rtl"
-LINT_SETS = {name: (cfg.parameters(), ()) for name, cfg in CONFIGS.items()}
-LINT_SETS.update({d: (FAULT_BASE.parameters(), (d,)) for d in FAULT_DEFINES})
+ROOT = Path(__file__).resolve().parent.parent
+RTL = ROOT / "rtl"
+#: name -> (configuration, defines)
+LINT_SETS = {name: (cfg, ()) for name, cfg in CONFIGS.items()}
+LINT_SETS.update({d: (FAULT_BASE, (d,)) for d in FAULT_BASE.binding_def().faults})
+LINT_SETS.update({d: (cfg, (d,)) for cfg in CONFIGS.values() if cfg.binding != FAULT_BASE.binding
+                  for d in cfg.binding_def().faults})
+MSIX_BLOCK = CONFIGS["n8"]
 
 # Rejected by msix_init (or by the RTL's own range checks), with the reason's words.
 INVALID_SETS = {
@@ -32,17 +38,19 @@ def _run(cmd, cwd=RTL):
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
 
 
-def _verilator_lint(params, defines=()):
-    cmd = ["verilator", "--lint-only", "-Wall", "-f", "files.f", "--top-module", "msix_block"]
+def _verilator_lint(cfg, params, defines=()):
+    b = cfg.binding_def()
+    cmd = ["verilator", "--lint-only", "-Wall", *b.sources, "--top-module", b.toplevel]
     cmd += [f"-G{k}={v}" for k, v in params.items()] + [f"+define+{d}" for d in defines]
-    return _run(cmd)
+    return _run(cmd, ROOT)
 
 
-def _icarus(params, tmp_path, defines=()):
+def _icarus(cfg, params, tmp_path, defines=()):
+    b = cfg.binding_def()
     out = tmp_path / "msix.vvp"
-    cmd = ["iverilog", "-g2012", "-Wall", "-o", str(out), "-c", "files.f", "-s", "msix_block"]
-    cmd += [f"-Pmsix_block.{k}={v}" for k, v in params.items()] + [f"-D{d}" for d in defines]
-    built = _run(cmd)
+    cmd = ["iverilog", "-g2012", "-Wall", "-o", str(out), *b.sources, "-s", b.toplevel]
+    cmd += [f"-P{b.toplevel}.{k}={v}" for k, v in params.items()] + [f"-D{d}" for d in defines]
+    built = _run(cmd, ROOT)
     if built.returncode:
         return built
     return _run(["vvp", "-n", str(out)])  # parameter checks fire at time 0 on Icarus
@@ -55,22 +63,22 @@ def _warnings(result):
 
 @pytest.mark.parametrize("name", sorted(LINT_SETS))
 def test_verilator_lint_clean(name):
-    params, defines = LINT_SETS[name]
-    result = _verilator_lint(params, defines)
+    cfg, defines = LINT_SETS[name]
+    result = _verilator_lint(cfg, cfg.parameters(), defines)
     assert result.returncode == 0 and not _warnings(result), result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("name", sorted(LINT_SETS))
 def test_icarus_accepts(name, tmp_path):
-    params, defines = LINT_SETS[name]
-    result = _icarus(params, tmp_path, defines)
+    cfg, defines = LINT_SETS[name]
+    result = _icarus(cfg, cfg.parameters(), tmp_path, defines)
     assert result.returncode == 0 and not _warnings(result), result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("name", sorted(INVALID_SETS))
 def test_rejected_parameters_name_the_reason(name, tmp_path):
     params, reason = INVALID_SETS[name]
-    for result in (_verilator_lint(params), _icarus(params, tmp_path)):
+    for result in (_verilator_lint(MSIX_BLOCK, params), _icarus(MSIX_BLOCK, params, tmp_path)):
         output = result.stdout + result.stderr
         assert result.returncode != 0, f"{params} was accepted:\n{output}"
         assert reason in output, f"{params}: expected the reason '{reason}' in:\n{output}"

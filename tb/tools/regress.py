@@ -1,11 +1,11 @@
 """The coverage-driven regression (``make regress``).
 
-    python -m tb.msix_regress [--seeds 4] [--configs n8,n65_trk] [--jobs N] [--out build/regress]
+    python -m tb.tools.regress [--seeds 4] [--configs n8,n65_trk] [--jobs N] [--out build/regress]
 
 1. builds each configuration once, as a Verilator ``--coverage`` build
    (``build/verilator/<config>-cov``);
 2. runs one pytest item per (configuration, seed) over pytest-xdist
-   (``tb/regress_items.py``): every cocotb test of ``tb/msix_tests.py``, with
+   (``tb/tools/regress_items.py``): every cocotb test of ``tb/tests/msix_tests.py``, with
    the functional coverage model sampled, plus the two coverage-closure tests
    (unbiased random, coverage-driven random); a line per finished item shows progress;
 3. merges functional coverage (by bin label, across configurations) and code
@@ -35,10 +35,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Optional
 
-from . import msix_runner as runner
+from ..bindings import CONFIGS
+from ..env.cov import EXPORT_NAME, merge_exports
 from . import regress_codecov as codecov
-from .msix_config import CONFIGS
-from .msix_cov import EXPORT_NAME, merge_exports
+from . import runner
 
 SIM = "verilator"
 DEFAULT_OUT = runner.BUILD / "regress"
@@ -79,7 +79,7 @@ def run_items(items: list[tuple[str, int]], jobs: int, out: Path, closure_ops: O
         env["MSIX_CLOSURE_OPS"] = str(closure_ops)
     env.pop("SEED", None)
     env.pop("TEST", None)
-    cmd = [sys.executable, "-m", "pytest", str(Path(__file__).with_name("regress_items.py")), "-p", "tb.regress_progress",
+    cmd = [sys.executable, "-m", "pytest", str(Path(__file__).with_name("regress_items.py")), "-p", "tb.tools.regress_progress",
            "-q", "-p", "no:cacheprovider", "--junitxml", str(out / "junit.xml"), "-o", "junit_family=xunit2",
            "--tb=no", "-rN"]
     if jobs > 1:

