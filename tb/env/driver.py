@@ -44,6 +44,10 @@ class ValidReadyDriver(BusDriver):
         for role in self._signals:
             getattr(self.bus, role).value = 0
 
+    def driving(self) -> bool:
+        """A request is presented and not yet taken (its valid is high)."""
+        return self._presented and not self._taken
+
     def kind_of(self, txn: Any) -> str:
         """The request kind the settle gate classifies (``bar_write``, ``cfg_write``, ``levels`` ...)."""
         return self.port.kind(txn)

@@ -161,15 +161,15 @@ class MsixEnv:
             cov.start()
             commit = lambda op: cov.on_commit(sb.commit(op))  # noqa: E731
 
-        def monitor(cls, pdef, signals, callback):
-            return cls(dut, pdef, signals, clk, callback=callback, on_xz=on_xz)
+        def monitor(cls, pdef, signals, callback, driving=None):
+            return cls(dut, pdef, signals, clk, callback=callback, on_xz=on_xz, driving=driving)
 
         mons = self.monitors
         for port in REQUEST_ORDER:
             if port in self.drivers:
                 pdef = ports.REQUESTS[port]
                 cls = ChangeMonitor if port == "ctrl" else ValidReadyMonitor
-                mons[port] = monitor(cls, pdef, b.port_signals(pdef.name), commit)
+                mons[port] = monitor(cls, pdef, b.port_signals(pdef.name), commit, self.drivers[port].driving)
         msi_check = sb.check_msi if cov is None else (lambda m: cov.on_msi(sb.check_msi(m)))  # noqa: E731
         mons["bar_b"] = monitor(ValidReadyMonitor, ports.BAR_B, b.port_signals("bar"), sb.check_b)
         mons["bar_r"] = monitor(ValidReadyMonitor, ports.BAR_R, b.port_signals("bar"), sb.check_r)

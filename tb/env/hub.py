@@ -14,6 +14,7 @@ from typing import Any, Callable
 import cocotb
 from cocotb.simtime import get_sim_time
 from cocotb.triggers import Event, FallingEdge, RisingEdge
+from cocotb.types import Logic
 
 
 class XZValue(ValueError):
@@ -25,8 +26,26 @@ class XZValue(ValueError):
         self.bits = bits
 
 
+_ZERO, _ONE = Logic("0"), Logic("1")
+
+
 def int_reader(handle, name: str) -> Callable[[], int]:
-    """A function returning the value of ``handle`` as an int; X or Z bits raise :class:`XZValue`."""
+    """A function returning the value of ``handle`` as an int; X or Z bits raise :class:`XZValue`.
+
+    The monitors' hot path (valids and readies every cycle): a one-bit signal
+    is compared with cocotb's interned ``Logic`` values, a vector parsed once.
+    """
+    if isinstance(handle.value, Logic):
+
+        def read_bit() -> int:
+            v = handle.value
+            if v is _ONE:
+                return 1
+            if v is _ZERO:
+                return 0
+            raise XZValue(name, str(v))
+
+        return read_bit
 
     def read() -> int:
         bits = str(handle.value)
@@ -97,11 +116,13 @@ class CycleHub:
         rising_edge, falling_edge = RisingEdge(self.clock), FallingEdge(self.clock)
         clock = self.clock
         rising, falling = self.rising, self.falling
+        next_rising = str(clock.value) != "1"  # which edge comes next
         while True:
             if not (rising or falling or self._joining):
                 self._wake.clear()
                 await self._wake.wait()
-            if str(clock.value) != "1":  # which edge comes next
+                next_rising = str(clock.value) != "1"
+            if next_rising:
                 await rising_edge
                 if self._joining:
                     self._admit(rising)
@@ -115,6 +136,7 @@ class CycleHub:
                     leaving = [step for step in falling if step()]
                     for step in leaving:
                         falling.remove(step)
+            next_rising = not next_rising
 
 
 async def attached(hub: CycleHub, step: Callable, rising: bool) -> None:

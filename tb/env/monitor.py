@@ -29,8 +29,11 @@ class _SampledMonitor(BusMonitor):
     """A monitor whose per-cycle work is a rising-edge step on the clock's hub."""
 
     def __init__(self, dut, port, signals: dict[str, str], clock, callback=None,
-                 on_xz: Optional[Callable[[XZValue, str], None]] = None):
+                 on_xz: Optional[Callable[[XZValue, str], None]] = None, driving: Optional[Callable[[], bool]] = None):
         self.port = port
+        # A request port's own driver can say whether it presents a request: then an
+        # idle port costs no signal read (the valid is the testbench's own).
+        self.driving = driving
         self._signals = {role: signals[role] for role in self._roles(port)}
         self.on_xz = on_xz or _raise
         self.readers = {role: int_reader(getattr(dut, name), name) for role, name in self._signals.items()}
@@ -49,34 +52,30 @@ class _SampledMonitor(BusMonitor):
         return lambda: build(**{f: read() for f, read in fields})
 
     def _step(self) -> Callable[[], None]:
+        """The rising-edge step; an X/Z it reads goes to ``on_xz``."""
         raise NotImplementedError
 
     def _monitor_recv(self):
-        step, on_xz, name = self._step(), self.on_xz, self.port.name
-
-        def guarded() -> None:
-            try:
-                step()
-            except XZValue as err:
-                on_xz(err, name)
-
-        return attached(CycleHub.of(self.clock), guarded, rising=True)
+        return attached(CycleHub.of(self.clock), self._step(), rising=True)
 
 
 class ValidReadyMonitor(_SampledMonitor):
     def _step(self):
         r = self.readers
-        valid, ready = r[self.port.valids[0]], r[self.port.ready]
+        valid, ready = self.driving or r[self.port.valids[0]], r[self.port.ready]
         also = [(role, r[role]) for role in self.port.also]
-        sample, recv = self._fields(), self._recv
+        sample, recv, on_xz, name = self._fields(), self._recv, self.on_xz, self.port.name
 
         def step() -> None:
-            if valid() and ready():
-                for role, read in also:
-                    if not read():
-                        raise AssertionError(f"{self._signals[self.port.ready]} high without {self._signals[role]}: "
-                                             "the binding contract takes address and data in one cycle")
-                recv(sample())
+            try:
+                if valid() and ready():
+                    for role, read in also:
+                        if not read():
+                            raise AssertionError(f"{self._signals[self.port.ready]} high without {self._signals[role]}: "
+                                                 "the binding contract takes address and data in one cycle")
+                    recv(sample())
+            except XZValue as err:
+                on_xz(err, name)
 
         return step
 
@@ -84,11 +83,14 @@ class ValidReadyMonitor(_SampledMonitor):
 class PulseMonitor(_SampledMonitor):
     def _step(self):
         strobe = self.readers[self.port.valids[0]]
-        sample, recv = self._fields(), self._recv
+        sample, recv, on_xz, name = self._fields(), self._recv, self.on_xz, self.port.name
 
         def step() -> None:
-            if strobe():
-                recv(sample())
+            try:
+                if strobe():
+                    recv(sample())
+            except XZValue as err:
+                on_xz(err, name)
 
         return step
 
@@ -97,11 +99,17 @@ class ChangeMonitor(_SampledMonitor):
     """A level port: reports the new levels at the first edge that samples them."""
 
     def _step(self):
-        sample, recv = self._fields(), self._recv
+        sample, recv, driving, on_xz, name = self._fields(), self._recv, self.driving, self.on_xz, self.port.name
         last = [sample()]
 
         def step() -> None:
-            now = sample()
+            if driving is not None and not driving():
+                return  # the levels are the testbench's own: unchanged while it presents nothing
+            try:
+                now = sample()
+            except XZValue as err:
+                on_xz(err, name)
+                return
             if now != last[0]:
                 last[0] = now
                 recv(now)

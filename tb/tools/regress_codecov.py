@@ -109,9 +109,11 @@ def _source_line(path: str, line: int) -> str:
 _FIELD = re.compile(r"\x01([^\x02]+)\x02([^\x01]*)")
 
 
-def parse_dat(path: Path) -> CodeCoverage:
-    """Points of a (merged) ``coverage.dat``, per-instance points summed per source point."""
+def parse_dat(path: Path, under: Optional[Path] = None) -> CodeCoverage:
+    """Points of a (merged) ``coverage.dat``, per-instance points summed per source
+    point; with ``under``, only the points of source files below that folder."""
     merged: dict[tuple, Point] = {}
+    prefix = str(Path(under).resolve()) + os.sep if under is not None else ""
     for raw in path.read_text(errors="replace").splitlines():
         if not raw.startswith("C '"):
             continue
@@ -120,6 +122,8 @@ def parse_dat(path: Path) -> CodeCoverage:
         kind = f.get("t", f.get("page", "?").split("/")[0].removeprefix("v_"))
         kind = {"v_line": "line", "v_branch": "branch", "v_toggle": "toggle", "v_expr": "expr"}.get(kind, kind)
         ident = (f.get("f", "?"), int(f.get("l", 0) or 0), f.get("n", ""), kind, f.get("o", ""), f.get("h", ""))
+        if prefix and not str(Path(ident[0]).resolve()).startswith(prefix):
+            continue  # another binding's DUT (examples/): shown in the HTML, not counted
         p = merged.get(ident)
         if p is None:
             p = merged[ident] = Point(ident[0], ident[1], kind, ident[4], ident[5])
@@ -143,7 +147,8 @@ def verilator_coverage() -> str:
 
 def merge(dat_files: Iterable[Path], out_dir: Path, rtl_dir: Path) -> tuple[Path, Optional[Path], CodeCoverage]:
     """Merge ``dat_files`` into ``out_dir/merged.dat`` and ``merged.info`` (lcov),
-    render ``out_dir/html`` with genhtml (if installed). Returns (dat, html index, coverage)."""
+    render ``out_dir/html`` with genhtml (if installed). Returns (dat, html index, coverage
+    of the project's RTL below ``rtl_dir``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     dat = out_dir / "merged.dat"
     info = out_dir / "merged.info"
@@ -162,4 +167,4 @@ def merge(dat_files: Iterable[Path], out_dir: Path, rtl_dir: Path) -> tuple[Path
         subprocess.run([genhtml, "-q", "--branch-coverage", "-o", str(html_dir), "--title", "msix_block code coverage",
                         "--prefix", str(rtl_dir), str(info)], check=True, env=env, capture_output=True, text=True)
         html = html_dir / "index.html"
-    return dat, html, parse_dat(dat)
+    return dat, html, parse_dat(dat, under=rtl_dir)

@@ -35,6 +35,7 @@ from ..env.config import ENV_VAR, MsixConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
+RTL = ROOT / "rtl"  # the project's own RTL (code-coverage figures count it)
 TEST_MODULE = "tb.tests.msix_tests"
 SIMS = ("verilator", "icarus")
 TIMESCALE = ("1ns", "1ps")
