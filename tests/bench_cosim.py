@@ -241,7 +241,7 @@ def report(r: dict, ops: int) -> str:
     else:
         add("regression wall time", "TODO", "no `make regress` target in this tree yet")
     for x in r.get("rtl", []):
-        tag = f"`{x['config']}` ({x['vectors']} vectors, MSG_FIFO_DEPTH={x['fifo_depth']})"
+        tag = f"`{x['config']}` ({x['vectors']} vectors, MSG_FIFO_DEPTH={x['msg_fifo_depth']})"
         lat = x["notify_to_tlp_valid_cycles"]
         add(f"RTL notify → tlp_valid, {tag}", f"{lat['max']} cycles" + ("" if lat["min"] == lat["max"] else f" (min {lat['min']})"),
             "notify handshake edge to the first edge with tlp_valid high")

@@ -60,7 +60,7 @@ async def msi_rate_and_latency(dut) -> None:
     tb.monitors["notify"].add_callback(lambda _op: notify_edges.append(cycle()))
     tb.monitors["cfg"].add_callback(lambda _op: cfg_edges.append(cycle()))
 
-    n = tb.nvec
+    n = tb.num_vectors
     vectors = list(range(n))
     await tb.use_all()
     for v in vectors:
@@ -101,7 +101,7 @@ async def msi_rate_and_latency(dut) -> None:
     result = {
         "config": CFG.name,
         "vectors": n,
-        "fifo_depth": CFG.fifo_depth,
+        "msg_fifo_depth": CFG.msg_fifo_depth,
         "notify_to_tlp_valid_cycles": {"min": min(latencies), "max": max(latencies)},
         "notify_burst": {"tlps": len(burst_beats), "cycles": burst_beats[-1] - burst_beats[0] + 1,
                          "tlps_per_cycle": rate(burst_beats)},

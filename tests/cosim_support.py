@@ -39,5 +39,5 @@ def prebuild_selected(session, sim_arg: str, cfg_arg: str) -> None:
             if pair not in pairs:
                 pairs.append(pair)
     # Verilator builds are the slow ones: start them first.
-    pairs.sort(key=lambda p: (p[0] != "verilator", -p[1].nvec))
+    pairs.sort(key=lambda p: (p[0] != "verilator", -p[1].num_vectors))
     build_all(pairs)

@@ -34,7 +34,7 @@ def _items() -> list[tuple[str, str, str]]:
     vectors, long stalls), so that the short ones fill in at the end."""
     cost = {"long": 3, "stall": 1, "idle": 1, "none": 1}
     items = [(sim, cfg, t) for sim in runner.SIMS for cfg in CONFIGS for t in TRAFFIC]
-    return sorted(items, key=lambda i: -(CONFIGS[i[1]].nvec + 64) * (4 if i[0] == "icarus" else 1) * cost[i[2]])
+    return sorted(items, key=lambda i: -(CONFIGS[i[1]].num_vectors + 64) * (4 if i[0] == "icarus" else 1) * cost[i[2]])
 
 
 @pytest.mark.parametrize("sim,config,traffic", _items())

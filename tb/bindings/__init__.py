@@ -30,7 +30,9 @@ _UNSETTLED = dataclasses.replace(scan_msix.BINDING, name="scan_msix_unsettled",
                                  profile=dataclasses.replace(scan_msix.BINDING.profile, settle=Settle()))
 BINDINGS[_UNSETTLED.name] = _UNSETTLED
 #: Configurations that must fail a check (negative tests); the runner knows them too.
-MUST_FAIL = {c.name: c for c in (MsixConfig("scan_n16_unsettled", nvec=16, fifo_depth=1, binding=_UNSETTLED.name),)}
+MUST_FAIL = {c.name: c for c in (
+    MsixConfig("scan_n16_unsettled", num_vectors=16, msg_fifo_depth=1, binding=_UNSETTLED.name),
+)}
 
 #: The configuration the fault-injection check builds with each MSIX_FAULT_* define
 #: (more than 32 vectors so that the PBA has a high DWORD, tracking on).

@@ -22,7 +22,7 @@ def rtl_files() -> tuple[str, ...]:
 
 def parameters(cfg: MsixConfig) -> dict[str, int]:
     return {
-        "NUM_VECTORS": cfg.nvec,
+        "NUM_VECTORS": cfg.num_vectors,
         "BAR_SIZE": cfg.bar_size,
         "TABLE_OFFSET": cfg.table_offset,
         "PBA_OFFSET": cfg.pba_offset,
@@ -30,7 +30,7 @@ def parameters(cfg: MsixConfig) -> dict[str, int]:
         "AXI_DATA_WIDTH": cfg.axi_width,
         "USE_TRACKING": int(cfg.tracking),
         "USE_COUNT_WIDTH": cfg.use_count_width,
-        "MSG_FIFO_DEPTH": cfg.fifo_depth,
+        "MSG_FIFO_DEPTH": cfg.msg_fifo_depth,
     }
 
 
@@ -55,13 +55,13 @@ BINDING = Binding(
 )
 
 CONFIGS = (
-    MsixConfig("n1_trk", nvec=1, tracking=True),
+    MsixConfig("n1_trk", num_vectors=1, tracking=True),
     MsixConfig("n8"),
-    MsixConfig("n8_w64_trk_fifo2", nvec=8, axi_width=64, tracking=True, fifo_depth=2),
-    MsixConfig("n64_w64", nvec=64, axi_width=64),
-    MsixConfig("n65_trk", nvec=65, tracking=True, use_count_width=2),
-    MsixConfig("n2048_w64_trk", nvec=2048, axi_width=64, tracking=True),
+    MsixConfig("n8_w64_trk_fifo2", num_vectors=8, axi_width=64, tracking=True, msg_fifo_depth=2),
+    MsixConfig("n64_w64", num_vectors=64, axi_width=64),
+    MsixConfig("n65_trk", num_vectors=65, tracking=True, use_count_width=2),
+    MsixConfig("n2048_w64_trk", num_vectors=2048, axi_width=64, tracking=True),
     # Non-default layout: PBA below the table, holes around both, capability at 0xa4.
-    MsixConfig("layout_n20_w64_trk", nvec=20, axi_width=64, tracking=True, bar_size=8192, table_offset=0x1000,
+    MsixConfig("layout_n20_w64_trk", num_vectors=20, axi_width=64, tracking=True, bar_size=8192, table_offset=0x1000,
                pba_offset=0x0200, cap_offset=0xA4),
 )

@@ -13,9 +13,9 @@ from .msix_block import rtl_files
 
 
 def parameters(cfg: MsixConfig) -> dict[str, int]:
-    return {"NUM_VECTORS": cfg.nvec, "BAR_SIZE": cfg.bar_size, "TABLE_OFFSET": cfg.table_offset,
+    return {"NUM_VECTORS": cfg.num_vectors, "BAR_SIZE": cfg.bar_size, "TABLE_OFFSET": cfg.table_offset,
             "PBA_OFFSET": cfg.pba_offset, "CAP_OFFSET": cfg.cap_offset, "AXI_DATA_WIDTH": cfg.axi_width,
-            "MSG_FIFO_DEPTH": cfg.fifo_depth, "ADDR_W": (cfg.make_model().layout.bar_size - 1).bit_length()}
+            "MSG_FIFO_DEPTH": cfg.msg_fifo_depth, "ADDR_W": (cfg.make_model().layout.bar_size - 1).bit_length()}
 
 
 BINDING = Binding(
@@ -36,4 +36,4 @@ BINDING = Binding(
                     settle=Settle(after=("levels",), idle="ctrl_idle")),
 )
 
-CONFIGS = (MsixConfig("hardip_n64_w64", nvec=64, axi_width=64, binding="msix_block_hardip"),)
+CONFIGS = (MsixConfig("hardip_n64_w64", num_vectors=64, axi_width=64, binding="msix_block_hardip"),)

@@ -18,7 +18,7 @@ BINDING = Binding(
         **signals("notify", "irq_"),  # irq_valid, irq_ready, irq_vector
         **signals("msi", "msi_", hdr=None, addr="msi_addr"),  # msi_valid, msi_ready, msi_addr, msi_data
     },
-    parameters=lambda cfg: {"NVEC": cfg.nvec},
+    parameters=lambda cfg: {"NVEC": cfg.num_vectors},
     profile=Profile(
         config="levels",  # ENABLE/MASKALL come from the hard IP as levels
         use_port=False,  # every vector always in use
@@ -37,5 +37,5 @@ BINDING = Binding(
     faults=("SCAN_MSIX_FAULT_X_RDATA",),  # PBA DWORD 1 reads X
 )
 
-# fifo_depth: one output register (the coverage model's "queue full").
-CONFIGS = (MsixConfig("scan_n16", nvec=16, fifo_depth=1, binding="scan_msix"),)
+# msg_fifo_depth: one output register (the coverage model's "queue full").
+CONFIGS = (MsixConfig("scan_n16", num_vectors=16, msg_fifo_depth=1, binding="scan_msix"),)

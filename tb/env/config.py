@@ -34,11 +34,11 @@ class MsixConfig:
     """One parameter set of one binding (defaults are msix_block's)."""
 
     name: str
-    nvec: int = 8
+    num_vectors: int = 8
     axi_width: int = 32
     tracking: bool = False
     use_count_width: int = 4
-    fifo_depth: int = 4  # MSG_FIFO_DEPTH: messages the DUT queues for its output
+    msg_fifo_depth: int = 4  # MSG_FIFO_DEPTH: messages the DUT queues for its output
     bar_size: int = -1  # all three -1: msix_init_exclusive_bar layout
     table_offset: int = -1
     pba_offset: int = -1
@@ -63,8 +63,8 @@ class MsixConfig:
     # ---------------------------------------------------------- model side
     def make_model(self) -> MsixFunction:
         if self.bar_size == -1:
-            return MsixFunction(self.nvec, cap_offset=self.cap_offset)
-        return MsixFunction(self.nvec, bar_size=self.bar_size, table_offset=self.table_offset,
+            return MsixFunction(self.num_vectors, cap_offset=self.cap_offset)
+        return MsixFunction(self.num_vectors, bar_size=self.bar_size, table_offset=self.table_offset,
                             pba_offset=self.pba_offset, cap_offset=self.cap_offset)
 
     @property

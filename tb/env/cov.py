@@ -87,7 +87,7 @@ class BarShape:
         self.cfg = cfg
         self.access_errors = cfg.binding_def().profile.access_errors
         self.nb = cfg.axi_width // 8
-        self.table = (layout.table_offset, layout.table_offset + 16 * cfg.nvec)
+        self.table = (layout.table_offset, layout.table_offset + 16 * cfg.num_vectors)
         self.pba = (layout.pba_offset, layout.pba_offset + layout.pba_size)
         self.bar_size = layout.bar_size
         self.hole = next(a for a in (self.table[1], self.pba[1], self.bar_size - 8, self.table[0] - 8, self.pba[0] - 8)
@@ -144,22 +144,22 @@ class BarShape:
         return dict(sorted(out.items()))
 
 
-def positions(nvec: int) -> dict[str, int]:
-    """Vector positions of interest (label -> vector) that exist with ``nvec`` vectors."""
+def positions(num_vectors: int) -> dict[str, int]:
+    """Vector positions of interest (label -> vector) that exist with ``num_vectors`` vectors."""
     pos = {"v=0": 0}
     for v in (31, 32, 63, 64):
-        if v < nvec:
+        if v < num_vectors:
             pos[f"v={v}"] = v
-    pos["v=N-1"] = nvec - 1
-    middle = next((v for v in range(nvec // 2, nvec - 1) if v not in (31, 32, 63, 64)), None)
+    pos["v=N-1"] = num_vectors - 1
+    middle = next((v for v in range(num_vectors // 2, num_vectors - 1) if v not in (31, 32, 63, 64)), None)
     if middle is not None and middle > 0:
         pos["middle"] = middle
     return pos
 
 
-def position_labels(v: int, nvec: int, pos: dict[str, int]) -> list[str]:
+def position_labels(v: int, num_vectors: int, pos: dict[str, int]) -> list[str]:
     labels = [k for k, x in pos.items() if x == v and k != "middle"]
-    if not labels and 0 < v < nvec - 1 and "middle" in pos:
+    if not labels and 0 < v < num_vectors - 1 and "middle" in pos:
         labels.append("middle")
     return labels
 
@@ -177,10 +177,10 @@ class MsixCoverage:
     def __init__(self, cfg: MsixConfig):
         self.cfg = cfg
         self.profile = cfg.binding_def().profile
-        self.n = cfg.nvec
+        self.n = cfg.num_vectors
         self.shape = BarShape(cfg)
         self.bar_bins = self.shape.reachable()
-        self.pos = positions(cfg.nvec)
+        self.pos = positions(cfg.num_vectors)
         self.cap = cfg.cap_offset
         self._cp: dict[str, Any] = {}
         self._bins: dict[str, list[str]] = {}
@@ -225,7 +225,8 @@ class MsixCoverage:
                                               "unuse_all_clears_pending", "out_of_range", "op3_ignored"])
         elif p.use_port:
             self._point("use.cp_transition", ["ignored_without_tracking"])
-        self._point("backpressure.cp_stall", ["none", "short", "queue_full"])
+        # With a one-message queue every stall fills it: no "short" stall exists.
+        self._point("backpressure.cp_stall", ["none"] + (["short"] if cfg.msg_fifo_depth > 1 else []) + ["queue_full"])
         if p.flr:
             self._point("reset.cr_flr_state", [f"queued={q}/pending={p}" for q in (0, 1) for p in (0, 1)])
         self._point("seq.cp_completed", ["linux_driver", "qtest_pba_poll"])
@@ -350,7 +351,7 @@ class MsixCoverage:
         ``queued()`` is the number of messages decided and not yet out."""
         from cocotb.triggers import RisingEdge
 
-        depth = self.cfg.fifo_depth
+        depth = self.cfg.msg_fifo_depth
         edge, rise = RisingEdge(clock), RisingEdge(valid)
         run = peak = 0
         while True:

@@ -37,7 +37,7 @@ from .completions import Completions
 from .config import MsixConfig
 from .driver import ValidReadyDriver
 from .gate import Gate
-from .hub import int_reader
+from .hub import XZValue, int_reader
 from .monitor import ChangeMonitor, PulseMonitor, RiseMonitor, ValidReadyMonitor
 from .scoreboard import MsixScoreboard, repro_command
 from .traffic import TRAFFIC, ReadySink, idle_cycles, ready_runs
@@ -71,7 +71,7 @@ class MsixEnv:
         sub = lambda what: random.Random(f"{seed}:{name}:{what}")  # noqa: E731
 
         layout = cfg.make_model().layout
-        self.nvec = cfg.nvec
+        self.num_vectors = cfg.num_vectors
         self.bar_size = layout.bar_size
         self.table_offset = layout.table_offset
         self.pba_offset = layout.pba_offset
@@ -79,7 +79,7 @@ class MsixEnv:
         self.cap_dword = cfg.cap_offset // 4
         self.requester_id = self.rng.randrange(1 << 16)
         # Use counts as queued, so that no `use` goes beyond the RTL counter maximum.
-        self.use_counts = [0] * cfg.nvec
+        self.use_counts = [0] * cfg.num_vectors
         self._levels = (False, False)  # ENABLE/MASKALL as last queued (levels profile)
 
         self.clock = getattr(dut, b.clock)
@@ -223,7 +223,7 @@ class MsixEnv:
     async def readback(self) -> None:
         """Read the whole table, the whole PBA and the capability through the ports."""
         step = self.axil.nbytes
-        for addr in range(self.table_offset, self.table_offset + 16 * self.nvec, step):
+        for addr in range(self.table_offset, self.table_offset + 16 * self.num_vectors, step):
             self.axil.read_nowait(addr)
         for addr in range(self.pba_offset, self.pba_offset + self.pba_size, step):
             self.axil.read_nowait(addr)
@@ -235,8 +235,14 @@ class MsixEnv:
         await self.drain()
         await self.readback()
         await self.drain()
-        err = self.binding.signal("err_notify_range") if self.profile.err_flag else None
-        self.scoreboard.final_check(int(getattr(self.dut, err).value) if err else None)
+        flag = None
+        if self.profile.err_flag:
+            name = self.binding.signal("err_notify_range")
+            try:
+                flag = int_reader(getattr(self.dut, name), name)()
+            except XZValue as err:
+                self.scoreboard.xz(err, "status")
+        self.scoreboard.final_check(flag)
         wall = time.perf_counter() - self._t0
         ops = self.scoreboard.op_index + 1
         self.log.info(
@@ -336,26 +342,26 @@ class MsixEnv:
 
     def use(self, vector: int) -> None:
         """``msix_vector_use``; skipped at the RTL counter maximum (a documented limit)."""
-        if vector < self.nvec:
+        if vector < self.num_vectors:
             if self.use_counts[vector] >= self.cfg.use_count_max:
                 return
             self.use_counts[vector] += 1
         self.use_op(UseOp.USE, vector)
 
     def unuse(self, vector: int) -> None:
-        if vector < self.nvec and self.use_counts[vector]:
+        if vector < self.num_vectors and self.use_counts[vector]:
             self.use_counts[vector] -= 1
         self.use_op(UseOp.UNUSE, vector)
 
     def unuse_all(self) -> None:
-        self.use_counts = [0] * self.nvec
+        self.use_counts = [0] * self.num_vectors
         self.use_op(UseOp.UNUSE_ALL, 0)
 
     async def use_all(self) -> None:
         """Mark every vector in use once more, and wait until that took effect
         (without tracking every vector is always in use: nothing to do)."""
         if self.cfg.tracking:
-            for v in range(self.nvec):
+            for v in range(self.num_vectors):
                 self.use(v)
             await self.drivers["use"].wait_idle()
 

@@ -72,7 +72,7 @@ class MsixScoreboard:
         self._tag_step = 1 if self.profile.tag == "count" else 0
 
         if not cfg.tracking:  # no use tracking: every vector is always in use
-            for v in range(cfg.nvec):
+            for v in range(cfg.num_vectors):
                 self.model.vector_use(v)
 
         # What is being replayed, for messages.
@@ -217,10 +217,10 @@ class MsixScoreboard:
             self.err_expected_at = self._now
 
     def _any_pending(self) -> bool:
-        return any(self.model.is_pending(x) for x in range(self.cfg.nvec))
+        return any(self.model.is_pending(x) for x in range(self.cfg.num_vectors))
 
     def _vector_use(self, op: VectorUse, rec: CommitRecord) -> None:
-        m, n = self.model, self.cfg.nvec
+        m, n = self.model, self.cfg.num_vectors
         if op.op == UseOp.UNUSE_ALL:
             rec.any_pending_before = self._any_pending()
         elif op.vector < n:

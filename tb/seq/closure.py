@@ -28,13 +28,14 @@ class StimulusGen:
         self.cov = tb.cov
         self.nb = tb.axil.nbytes
         self.hot = sample_vectors(tb, 16)  # includes 0, N-1 and the PBA word borders
-        self.ops = RandomOps(tb, self.rng, self.hot, self.pick)
+        self.ops = RandomOps(tb, self.rng, self.hot, self.pick, self.cov.shape.hole if self.cov else 0)
 
     #: The closure generator's weights over the shared vocabulary.
-    KINDS = dict(notify=30, ctrl_write=12, entry_write=8, qword_write=3, read=10, pba_read=5, cfg=8, use=8, bad=5, flr=1)
+    KINDS = dict(notify=30, ctrl_write=12, entry_write=8, qword_write=3, read=10, pba_read=5, cfg_any=8, use_raw=8,
+                 bad_targeted=5, flr=1)
 
     def pick(self) -> int:
-        return self.rng.choice(self.hot) if self.rng.random() < 0.7 else self.rng.randrange(self.tb.nvec)
+        return self.rng.choice(self.hot) if self.rng.random() < 0.7 else self.rng.randrange(self.tb.num_vectors)
 
     def random_op(self) -> None:
         """One request of a kind drawn by ``KINDS`` (the same draw in both modes)."""
@@ -148,7 +149,7 @@ class StimulusGen:
                 await tb.quiesce()
                 self._use_raw(UseOp.USE, v)
             else:
-                tb.notify(tb.nvec + rng.randrange(16))
+                tb.notify(tb.num_vectors + rng.randrange(16))
         elif cp == "release.cp_cause":
             if tb.cfg.tracking and tb.model.use_count(v) == 0:
                 self._use_raw(UseOp.USE, v)
@@ -163,13 +164,13 @@ class StimulusGen:
             await tb.quiesce()
             tb.mask(v, False) if label == "entry_unmask" else tb.set_control(True, False)
         elif cp == "release.cp_burst":
-            k = {"1": 1, "2-3": rng.randint(2, min(3, tb.nvec)), "4+": rng.randint(4, min(8, tb.nvec))}[label]
-            await self.release_burst(rng.sample(range(tb.nvec), k))
+            k = {"1": 1, "2-3": rng.randint(2, min(3, tb.num_vectors)), "4+": rng.randint(4, min(8, tb.num_vectors))}[label]
+            await self.release_burst(rng.sample(range(tb.num_vectors), k))
         elif cp == "use.cp_transition":
             await self._use_recipe(label, v)
         elif cp == "backpressure.cp_stall":
             await self.ready_to_send(v)
-            for _ in range(tb.cfg.fifo_depth + 4):
+            for _ in range(tb.cfg.msg_fifo_depth + 4):
                 tb.notify(v)
         elif cp == "reset.cr_flr_state":
             queued, pending = (x.endswith("1") for x in label.split("/"))
@@ -180,7 +181,7 @@ class StimulusGen:
             if queued:  # a burst behind back-pressure
                 w = rng.choice(self.hot)
                 await self.ready_to_send(w)
-                for _ in range(tb.cfg.fifo_depth + 2):
+                for _ in range(tb.cfg.msg_fifo_depth + 2):
                     tb.notify(w)
                 await tb.notify_settled()
             if pending:  # AXI write before notify (priority), both before the FLR
@@ -231,7 +232,7 @@ class StimulusGen:
             for h in self.hot:
                 self._use_raw(UseOp.USE, h)
         elif label == "out_of_range":
-            self._use_raw(self.rng.choice((UseOp.USE, UseOp.UNUSE)), tb.nvec + self.rng.randrange(16))
+            self._use_raw(self.rng.choice((UseOp.USE, UseOp.UNUSE)), tb.num_vectors + self.rng.randrange(16))
         elif label == "op3_ignored":
             self._use_raw(UseOp.IGNORED, v)
 

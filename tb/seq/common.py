@@ -38,7 +38,7 @@ def rand_address(rng: random.Random) -> int:
 
 def sample_vectors(tb: MsixEnv, k: int = 24) -> list[int]:
     """All vectors for small tables; else both ends, DWORD/QWORD borders and random ones."""
-    n = tb.nvec
+    n = tb.num_vectors
     if n <= k:
         return list(range(n))
     picks = {0, 1, n - 1, n - 2, 31 % n, 32 % n, 63 % n, 64 % n}

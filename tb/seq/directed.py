@@ -77,7 +77,7 @@ async def notify_seq(tb: MsixEnv) -> None:
         tb.mask(v)
     for v in vecs:
         tb.notify(v)  # masked ones pend
-    tb.notify(tb.nvec)  # out of range: dropped, err_notify_range
+    tb.notify(tb.num_vectors)  # out of range: dropped, err_notify_range
     tb.notify(0xFFFF)
     for v in vecs:
         tb.notify(v)
@@ -201,8 +201,8 @@ async def vector_use_seq(tb: MsixEnv) -> None:
     await tb.quiesce()
     for v in vecs[::2]:
         tb.unuse(v)  # last unuse: pending cleared
-    tb.use(tb.nvec)  # out of range: ignored
-    tb.unuse(tb.nvec)
+    tb.use(tb.num_vectors)  # out of range: ignored
+    tb.unuse(tb.num_vectors)
     tb.use_op(UseOp.IGNORED, vecs[0])
     for v in vecs:
         tb.mask(v, False)  # only the still-used, still-pending ones send
@@ -279,9 +279,9 @@ async def linux_driver_seq(tb: MsixEnv) -> None:
     ctrl = await tb.cfg_read(cap) >> 16  # pci_read_config_word(PCI_MSIX_FLAGS)
     tb.cfg_write(cap, (ctrl | 0xC000) << 16, be=0xC)  # ENABLE | MASKALL
     ctrl = await tb.cfg_read(cap) >> 16
-    nvec = (ctrl & 0x7FF) + 1
+    num_vectors = (ctrl & 0x7FF) + 1
     table = await tb.cfg_read(cap + 1) & ~7
-    assert nvec == tb.nvec and table == tb.table_offset, "capability disagrees with the configuration"
+    assert num_vectors == tb.num_vectors and table == tb.table_offset, "capability disagrees with the configuration"
     vecs = sample_vectors(tb, 32)
     await tb.use_all()
     for v in vecs:  # msix_setup_msi_descs + pci_write_msg_msix
@@ -293,7 +293,7 @@ async def linux_driver_seq(tb: MsixEnv) -> None:
         if unmasked:
             tb.axil.write_dword_nowait(tb.entry(v, 3), vctrl)
         await tb.axil.read_dword(tb.entry(v, 2))  # flush
-    for v in range(tb.nvec):  # msix_mask_all
+    for v in range(tb.num_vectors):  # msix_mask_all
         tb.axil.write_dword_nowait(tb.entry(v, 3), 1)
     ctrl = await tb.cfg_read(cap) >> 16
     tb.cfg_write(cap, (ctrl & ~0x4000) << 16, be=0xC)  # clear MASKALL
@@ -309,7 +309,7 @@ async def linux_driver_seq(tb: MsixEnv) -> None:
         for _ in range(len(vecs)):
             tb.notify(rng.choice(vecs))
         await tb.quiesce()
-    for v in range(tb.nvec):  # shutdown: mask everything, clear ENABLE
+    for v in range(tb.num_vectors):  # shutdown: mask everything, clear ENABLE
         tb.axil.write_dword_nowait(tb.entry(v, 3), 1)
     ctrl = await tb.cfg_read(cap) >> 16
     tb.cfg_write(cap, (ctrl & ~0x8000) << 16, be=0xC)
@@ -384,9 +384,9 @@ async def bad_access_seq(tb: MsixEnv) -> None:
     for v in vecs:
         tb.notify(v)
     targets = [tb.entry(v, dw) for v in vecs for dw in range(4)] + [tb.pba_offset]
-    holes = [a for a in (tb.table_offset + 16 * tb.nvec, tb.pba_offset + tb.pba_size, tb.bar_size - nb,
+    holes = [a for a in (tb.table_offset + 16 * tb.num_vectors, tb.pba_offset + tb.pba_size, tb.bar_size - nb,
                          tb.table_offset - nb, tb.pba_offset - nb)
-             if 0 <= a < tb.bar_size and not (tb.table_offset <= a < tb.table_offset + 16 * tb.nvec)
+             if 0 <= a < tb.bar_size and not (tb.table_offset <= a < tb.table_offset + 16 * tb.num_vectors)
              and not (tb.pba_offset <= a < tb.pba_offset + tb.pba_size)]
     full = (1 << nb) - 1
     for base in targets:

@@ -19,7 +19,7 @@ async def random_mix_seq(tb: MsixEnv, nops: int = 2000, mix: str = "mix", batch:
     toggles, table rewrites, reads, use/unuse, bad accesses, rare FLR, all ports
     at once (so the priority rules are exercised)."""
     rng = tb.rng
-    n = tb.nvec
+    n = tb.num_vectors
     kinds, weights = zip(*MIXES[mix].items())
     hot = sample_vectors(tb, 16)  # most traffic on a few vectors, so that effects interact
     ops = RandomOps(tb, rng, hot, lambda: rng.choice(hot) if rng.random() < 0.8 else rng.randrange(n))

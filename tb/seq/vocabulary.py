@@ -12,14 +12,16 @@ from ..env.env import MsixEnv
 from ..env.txn import UseOp
 from .common import flr_and_reprogram, rand_address, random_access
 
-KINDS = ("notify", "ctrl_write", "entry_write", "qword_write", "read", "pba_read", "cfg", "use", "bad", "flr")
+KINDS = ("notify", "ctrl_write", "entry_write", "qword_write", "read", "pba_read", "cfg", "use", "bad", "flr",
+         "cfg_any", "use_raw", "bad_targeted")
 
 
 class RandomOps:
-    """Draws one request of a kind; ``pick()`` chooses the vector (mostly ``hot`` ones)."""
+    """Draws one request of a kind; ``pick()`` chooses the vector (mostly ``hot`` ones);
+    ``hole`` is a BAR offset in neither table nor PBA (for ``bad_targeted``)."""
 
-    def __init__(self, tb: MsixEnv, rng: random.Random, hot: list[int], pick: Callable[[], int]):
-        self.tb, self.rng, self.hot, self.pick = tb, rng, hot, pick
+    def __init__(self, tb: MsixEnv, rng: random.Random, hot: list[int], pick: Callable[[], int], hole: int = 0):
+        self.tb, self.rng, self.hot, self.pick, self.hole = tb, rng, hot, pick, hole
         self.nb = tb.axil.nbytes
 
     def op(self, kind: str) -> None:
@@ -27,7 +29,7 @@ class RandomOps:
 
     def notify(self) -> None:
         tb, rng = self.tb, self.rng
-        v = self.pick() if rng.random() > 0.01 else rng.randrange(tb.nvec, 1 << 16)
+        v = self.pick() if rng.random() > 0.01 else rng.randrange(tb.num_vectors, 1 << 16)
         for _ in range(rng.choice((1, 1, 1, 4))):
             tb.notify(v)
 
@@ -96,3 +98,29 @@ class RandomOps:
 
     def flr(self) -> None:
         flr_and_reprogram(self.tb, self.rng, self.hot)
+
+    # Wider words (the closure generator draws them; the random mixes do not).
+    def cfg_any(self) -> None:  # any byte-enable on the capability and the DWORDs around it
+        tb, rng = self.tb, self.rng
+        r = rng.random()
+        if r < 0.5:
+            tb.set_control(rng.random() < 0.8, rng.random() < 0.3)
+        elif r < 0.8:
+            tb.cfg_write(tb.cap_dword + rng.randrange(-1, 4), rng.randrange(1 << 32), rng.randrange(16))
+        else:
+            tb.cfg_read_nowait(tb.cap_dword + rng.randrange(-1, 4))
+
+    def use_raw(self) -> None:  # any use-port op, at the counter maximum and out of range too
+        tb, rng = self.tb, self.rng
+        v = self.pick() if rng.random() > 0.02 else rng.randrange(tb.num_vectors, 1 << 16)
+        op = rng.choices((UseOp.USE, UseOp.UNUSE, UseOp.UNUSE_ALL, UseOp.IGNORED), (50, 45, 2, 3))[0]
+        tb.use_op(op, v)
+        if op == UseOp.UNUSE_ALL:
+            for h in self.hot:
+                tb.use_op(UseOp.USE, h)
+
+    def bad_targeted(self) -> None:  # any address shape and strobe, in the table, the PBA or a hole
+        tb, rng, nb = self.tb, self.rng, self.nb
+        base = rng.choice((tb.entry(self.pick(), rng.randrange(4)), tb.pba_offset + 4 * rng.randrange(tb.pba_size // 4),
+                           self.hole, rng.randrange(tb.bar_size)))
+        random_access(tb, rng, base - base % nb + rng.randrange(nb))

@@ -1,16 +1,22 @@
 """The coverage-driven regression (``make regress``).
 
     python -m tb.tools.regress [--seeds 4] [--configs n8,n65_trk] [--jobs N] [--out build/regress]
+                               [--scheduler tcp://host:8786] [--append]
 
-1. builds each configuration once, as a Verilator ``--coverage`` build
-   (``build/verilator/<config>-cov``);
-2. runs one pytest item per (configuration, seed) over pytest-xdist
-   (``tb/tools/regress_items.py``): every cocotb test of ``tb/tests/msix_tests.py``, with
-   the functional coverage model sampled, plus the two coverage-closure tests
-   (unbiased random, coverage-driven random); a line per finished item shows progress;
-3. merges functional coverage (by bin label, across configurations) and code
-   coverage (``verilator_coverage`` + ``genhtml``);
-4. writes to ``--out``: ``junit.xml``, ``summary.json``, ``report.html``
+1. schedules one Dask task per (configuration, seed) (``tb/tools/regress_dask.py``,
+   ``tb/tools/regress_task.py``) on a ``LocalCluster`` of ``--jobs`` workers (the
+   coverage builds ``build/verilator/<config>-cov`` made first, here), or on an
+   existing Dask scheduler (``--scheduler``, ``SCHEDULER``), whose workers build
+   what they need once. Each task runs every cocotb test of ``tb/tests/msix_tests.py``,
+   with the functional coverage model sampled, plus the two coverage-closure tests
+   (unbiased random, coverage-driven random); its results come back through Dask
+   into the database ``<out>/runs/<config>/seed<seed>/`` (``--append`` adds to it);
+   a line per finished run (on a terminal also a bar) shows progress; Ctrl-C
+   cancels the rest and writes a partial report. ``--scheduler xdist`` is the
+   former pytest-xdist scheduling (``regress_items.py``), kept for comparison;
+2. merges functional coverage (by bin label, across configurations) and code
+   coverage (``verilator_coverage`` + ``genhtml``) over the database;
+3. writes to ``--out``: ``junit.xml``, ``summary.json``, ``report.html``
    (bins with hit counts, holes highlighted, link to ``code/html/index.html``),
    ``closure.png`` (coverage against requests, random vs coverage-driven), and
    prints the summary table, every failing seed with the command that reproduces
@@ -18,7 +24,8 @@
 
 Exit status: 1 if a seed failed; 2 if a coverage target is missed (functional
 100 %, RTL lines >= 95 %, toggles >= 90 %, every unhit code point waived with a
-reason) and ``--no-coverage-gate`` was not given; else 0.
+reason) and ``--no-coverage-gate`` was not given; 130 if interrupted (after
+the partial report); else 0.
 """
 
 from __future__ import annotations
@@ -27,10 +34,12 @@ import argparse
 import html
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Optional
@@ -39,6 +48,7 @@ from ..bindings import CONFIGS
 from ..env.cov import EXPORT_NAME, merge_exports
 from . import regress_codecov as codecov
 from . import runner
+from .regress_task import seed_dir
 
 SIM = "verilator"
 DEFAULT_OUT = runner.BUILD / "regress"
@@ -52,11 +62,25 @@ HEAVY_NVEC = 256
 
 
 def plan(configs: list[str], seeds: list[int], heavy_seeds: int) -> list[tuple[str, int]]:
-    return [(c, s) for c in configs for s in (seeds[:heavy_seeds] if CONFIGS[c].nvec > HEAVY_NVEC else seeds)]
+    return [(c, s) for c in configs for s in (seeds[:heavy_seeds] if CONFIGS[c].num_vectors > HEAVY_NVEC else seeds)]
 
 
-def run_dir(config: str, seed: int) -> Path:
-    return runner.build_dir(SIM, CONFIGS[config], coverage=True) / "runs" / f"regress-seed{seed}"
+def run_order(items: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The order of submission: the slow configurations' runs first, then the
+    configurations interleaved (seed by seed), so that no core idles at the end
+    and the first runs of different configurations build in parallel."""
+    rank = {(c, s): sum(1 for c2, s2 in items if c2 == c and s2 < s) for c, s in items}
+    return sorted(items, key=lambda i: (CONFIGS[i[0]].num_vectors <= HEAVY_NVEC, rank[i], -CONFIGS[i[0]].num_vectors))
+
+
+def database(out: Path) -> list[tuple[str, int]]:
+    """The (configuration, seed) pairs already in the database of the report folder ``out``."""
+    found = []
+    for f in sorted((Path(out) / "runs").glob("*/seed*/result.json")):
+        config, seed = f.parent.parent.name, f.parent.name.removeprefix("seed")
+        if config in CONFIGS and seed.isdigit():
+            found.append((config, int(seed)))
+    return found
 
 
 # ---------------------------------------------------------------- running
@@ -65,51 +89,111 @@ def build_all(configs: list[str], jobs: int) -> float:
     from .toolchain import setup_env
 
     setup_env()
-    order = sorted(configs, key=lambda c: -CONFIGS[c].nvec)  # the slow builds first
+    order = sorted(configs, key=lambda c: -CONFIGS[c].num_vectors)  # the slow builds first
     with ThreadPoolExecutor(max(1, jobs)) as pool:
         for f in [pool.submit(runner.build, SIM, CONFIGS[c], False, True) for c in order]:
             f.result()
     return time.monotonic() - t0
 
 
-def run_items(items: list[tuple[str, int]], jobs: int, out: Path, closure_ops: Optional[int]) -> int:
+def run_items(items: list[tuple[str, int]], jobs: int, out: Path, closure_ops: Optional[int],
+              tests: Optional[str] = None) -> int:
+    """The former scheduling (``--scheduler xdist``): one pytest item per run over pytest-xdist, same task, same database."""
     env = dict(os.environ)
-    env["MSIX_REGRESS_PLAN"] = json.dumps({"items": items})
-    if closure_ops:
-        env["MSIX_CLOSURE_OPS"] = str(closure_ops)
+    env["MSIX_REGRESS_PLAN"] = json.dumps({"items": items, "out": str(out.resolve()), "closure_ops": closure_ops,
+                                           "tests": tests})
     env.pop("SEED", None)
     env.pop("TEST", None)
     cmd = [sys.executable, "-m", "pytest", str(Path(__file__).with_name("regress_items.py")), "-p", "tb.tools.regress_progress",
-           "-q", "-p", "no:cacheprovider", "--junitxml", str(out / "junit.xml"), "-o", "junit_family=xunit2",
-           "--tb=no", "-rN"]
+           "-q", "-p", "no:cacheprovider", "--tb=no", "-rN"]
     if jobs > 1:
         cmd += ["-n", str(jobs)]
     return subprocess.run(cmd, env=env, cwd=runner.ROOT).returncode
 
 
+def run_dask(items: list[tuple[str, int]], configs: list[str], a: argparse.Namespace) -> tuple[float, dict, bool]:
+    """Run ``items`` on Dask (a LocalCluster, or ``a.scheduler``). Returns (build seconds, figures, interrupted)."""
+    from . import regress_dask
+
+    remote = bool(a.scheduler)
+    if remote:
+        client, cluster = regress_dask.connect(a.scheduler, a.jobs)
+        build_s = 0.0  # each worker builds what it needs (once per machine or shared build folder)
+    else:  # the LocalCluster starts while this machine builds (its workers share this build folder)
+        with ThreadPoolExecutor(1) as pool:
+            starting = pool.submit(regress_dask.connect, "", a.jobs)
+            try:
+                build_s = build_all(configs, a.jobs)
+            finally:
+                client, cluster = starting.result()
+        print(f"regress: coverage builds ready in {build_s:.0f} s", flush=True)
+    try:
+        workers = client.nthreads()
+        where = (f"Dask scheduler {client.scheduler.address}" if remote else "Dask LocalCluster") + \
+            f", {len(workers)} workers, {sum(workers.values())} threads"
+        print(f"regress: {where}; dashboard: {client.dashboard_link}", flush=True)
+        if not workers:
+            print("regress: the scheduler has no worker yet; runs wait for one", flush=True)
+        outcome = regress_dask.schedule(client, run_order(items), a.out, closure_ops=a.closure_ops, tests=a.tests,
+                                        remote=remote)
+    finally:
+        regress_dask.shutdown(client, cluster)
+    n = len(outcome.results)
+    rate = 60.0 * n / outcome.seconds if outcome.seconds else 0.0
+    print(f"regress: {n} runs in {outcome.seconds:.1f} s ({rate:.1f} runs/min) on {where}", flush=True)
+    if remote:
+        build_s = max((r.get("build_s", 0.0) for r in outcome.results.values()), default=0.0)
+    figures = {"scheduler": where, "runs per minute": f"{rate:.1f} ({n} runs in {outcome.seconds:.0f} s)"}
+    if outcome.interrupted:
+        figures["interrupted"] = f"partial report: {len(items) - n} of {len(items)} runs not run"
+    return build_s, figures, outcome.interrupted
+
+
 # -------------------------------------------------------------- reporting
-def collect(items: list[tuple[str, int]]) -> list[dict]:
+def collect(items: list[tuple[str, int]], out: Path) -> list[dict]:
     rows = []
     for c, s in items:
         if True:
-            f = run_dir(c, s) / "result.json"
+            f = seed_dir(out, c, s) / "result.json"
             if f.exists():
                 rows.append(json.loads(f.read_text()))
             else:
-                rows.append({"config": c, "seed": s, "ok": False, "passed": [], "failed": ["(no result: the item crashed)"],
+                rows.append({"config": c, "seed": s, "ok": False, "passed": [], "failed": ["(no result: the run crashed)"],
                              "ops": 0, "repro": {}, "repro_all": runner.repro_command(SIM, c, s, functional=True, waves=True),
                              "messages": {}})
     return rows
 
 
-def closure_stats(items: list[tuple[str, int]]) -> dict:
+def write_junit(path: Path, rows: list[dict], out: Path) -> None:
+    """One test case per (configuration, seed); a failure carries its tests, messages, reproduce commands, log tail."""
+    suite = ET.Element("testsuite", name="msix_regress", tests=str(len(rows)), errors="0", skipped="0",
+                       failures=str(sum(not r["ok"] for r in rows)), time=f"{sum(r.get('wall', 0.0) for r in rows):.3f}")
+    for r in rows:
+        case = ET.SubElement(suite, "testcase", classname=f"regress.{r['config']}", name=f"{r['config']}-seed{r['seed']}",
+                             time=f"{r.get('wall', 0.0):.3f}")
+        props = ET.SubElement(case, "properties")
+        for k in ("seed", "ops", "host"):
+            if k in r:
+                ET.SubElement(props, "property", name=k, value=str(r[k]))
+        if not r["ok"]:
+            fail = ET.SubElement(case, "failure", message=", ".join(r["failed"]) or "simulator error")
+            tail = seed_dir(out, r["config"], r["seed"]) / "sim-tail.log"
+            fail.text = "\n".join([f"{t}: {m}" for t, m in r.get("messages", {}).items()]
+                                  + ["reproduce (waves):"] + list((r["repro"] or {"all": r["repro_all"]}).values())
+                                  + (["log tail:", tail.read_text()] if tail.exists() else []))
+    root = ET.Element("testsuites")
+    root.append(suite)
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def closure_stats(items: list[tuple[str, int]], out: Path) -> dict:
     """Per configuration: requests to close its model, random vs coverage-driven, on the same seeds."""
-    out = {}
+    stats = {}
     for c in dict.fromkeys(c for c, _ in items):
         per = {"random": [], "cov": [], "curves": {"random": [], "cov": []}, "total": None}
         for s in [s for c2, s in items if c2 == c]:
             for mode in ("random", "cov"):
-                f = run_dir(c, s) / f"closure-{mode}.json"
+                f = seed_dir(out, c, s) / f"closure-{mode}.json"
                 if not f.exists():
                     continue
                 d = json.loads(f.read_text())
@@ -126,8 +210,8 @@ def closure_stats(items: list[tuple[str, int]]) -> dict:
         per["random_unclosed"] = sum(1 for r, _ in pairs if not r[1])
         per["cov_unclosed"] = sum(1 for _, c_ in pairs if not c_[1])
         per["lower_bound"] = per["random_unclosed"] > 0
-        out[c] = per
-    return out
+        stats[c] = per
+    return stats
 
 
 def plot(closure: dict, path: Path) -> Optional[Path]:
@@ -215,27 +299,31 @@ def write_html(path: Path, rows: list[dict], functional: dict, code: Optional[co
     path.write_text("\n".join(out))
 
 
-def report(items: list[tuple[str, int]], out: Path, wall: float, build_s: float, gate: bool) -> int:
+def report(items: list[tuple[str, int]], out: Path, wall: float, build_s: float, gate: bool, *,
+           extra: Optional[dict] = None) -> int:
+    """Reports of the runs ``items`` found in the database of ``out`` (``extra``: more summary figures)."""
     configs = list(dict.fromkeys(c for c, _ in items))
-    rows = collect(items)
-    exports = [run_dir(r["config"], r["seed"]) / EXPORT_NAME for r in rows]
+    rows = collect(items, out)
+    write_junit(out / "junit.xml", rows, out)
+    exports = [seed_dir(out, r["config"], r["seed"]) / EXPORT_NAME for r in rows]
     functional = merge_exports([p for p in exports if p.exists()])
     f_hit = sum(1 for b in functional.values() for v in b.values() if v)
     f_all = sum(len(b) for b in functional.values())
-    dats = [run_dir(r["config"], r["seed"]) / "coverage.dat" for r in rows]
+    dats = [seed_dir(out, r["config"], r["seed"]) / "coverage.dat" for r in rows]
     code = code_html = None
     code_err = ""
     try:
         _, code_html, code = codecov.merge([p for p in dats if p.exists()], out / "code", runner.RTL)
     except Exception as exc:  # reported, and the gate fails
         code_err = str(exc)
-    closure = closure_stats(items)
+    closure = closure_stats(items, out)
     png = plot(closure, out / "closure.png")
 
     figures = {
         "seeds passed": f"{sum(r['ok'] for r in rows)}/{len(rows)}",
         "requests simulated": sum(r["ops"] for r in rows),
         "wall time": f"{wall:.0f} s (builds {build_s:.0f} s)",
+        **(extra or {}),
         "functional coverage": f"{100.0 * f_hit / f_all if f_all else 0:.1f} % ({f_hit}/{f_all} bins)",
     }
     unexplained = []
@@ -270,7 +358,7 @@ def report(items: list[tuple[str, int]], out: Path, wall: float, build_s: float,
     print(f"{'configuration':<22}{'seeds':>6}{'passed':>8}{'failed':>8}{'requests':>12}{'func. bins':>14}")
     for c in configs:
         rs = [r for r in rows if r["config"] == c]
-        bins = [run_dir(c, r["seed"]) / EXPORT_NAME for r in rs]
+        bins = [seed_dir(out, c, r["seed"]) / EXPORT_NAME for r in rs]
         m = merge_exports([p for p in bins if p.exists()])
         h = sum(1 for b in m.values() for v in b.values() if v)
         n = sum(len(b) for b in m.values())
@@ -319,9 +407,18 @@ def main(argv: Optional[list[str]] = None) -> int:
     p.add_argument("--seeds", type=int, default=int(os.environ.get("SEEDS", "4")), help="seeds per configuration (SEEDS)")
     p.add_argument("--heavy-seeds", type=int, default=int(os.environ.get("HEAVY_SEEDS", "1")),
                    help=f"seeds of configurations with more than {HEAVY_NVEC} vectors (HEAVY_SEEDS)")
-    p.add_argument("--first-seed", type=int, default=int(os.environ.get("FIRST_SEED", "1")), help="seeds are first..first+N-1")
+    p.add_argument("--first-seed", type=int, default=int(os.environ["FIRST_SEED"]) if os.environ.get("FIRST_SEED") else None,
+                   help="seeds are first..first+N-1 (FIRST_SEED; default 1, with --append the next seed after the database's)")
     p.add_argument("--configs", default=os.environ.get("CONFIGS", ""), help="comma-separated (default: all)")
-    p.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS", os.cpu_count() or 2)))
+    p.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS", os.cpu_count() or 2)),
+                   help="workers of the LocalCluster (JOBS; ignored with --scheduler)")
+    p.add_argument("--scheduler", default=os.environ.get("SCHEDULER", ""),
+                   help="an existing Dask scheduler: tcp://host:port or a scheduler file (SCHEDULER); "
+                        "default: a LocalCluster of --jobs workers; 'xdist': the former pytest-xdist scheduling")
+    p.add_argument("--append", action="store_true", default=os.environ.get("APPEND", "") not in ("", "0"),
+                   help="add these runs to the database of --out instead of starting a new one (APPEND=1)")
+    p.add_argument("--tests", default=os.environ.get("REGRESS_TESTS") or None,
+                   help="run only the cocotb tests matching this name or regex (REGRESS_TESTS; default: all)")
     p.add_argument("--out", type=Path, default=Path(os.environ.get("REGRESS_OUT", DEFAULT_OUT)))
     p.add_argument("--closure-ops", type=int, default=int(os.environ.get("CLOSURE_OPS", "60000")),
                    help="request budget of each closure test (CLOSURE_OPS)")
@@ -331,20 +428,48 @@ def main(argv: Optional[list[str]] = None) -> int:
     unknown = [c for c in configs if c not in CONFIGS]
     if unknown:
         p.error(f"unknown configuration(s): {', '.join(unknown)}; known: {', '.join(sorted(CONFIGS))}")
-    seeds = list(range(a.first_seed, a.first_seed + a.seeds))
     a.out.mkdir(parents=True, exist_ok=True)
+    previous = database(a.out) if a.append else []
+    if not a.append:
+        shutil.rmtree(a.out / "runs", ignore_errors=True)
+    first = a.first_seed if a.first_seed is not None else (max((s for _, s in previous), default=0) + 1 if a.append else 1)
+    seeds = list(range(first, first + a.seeds))
     for stale in ("junit.xml", "report.html", "closure.png", "summary.json"):
         (a.out / stale).unlink(missing_ok=True)
     items = plan(configs, seeds, a.heavy_seeds)
     t0 = time.monotonic()
     print(f"regress: {len(configs)} configurations x {len(seeds)} seeds ({seeds[0]}..{seeds[-1]}; "
-          f"{a.heavy_seeds} for configurations above {HEAVY_NVEC} vectors) = {len(items)} runs on {a.jobs} workers", flush=True)
-    build_s = build_all(configs, a.jobs)
-    print(f"regress: coverage builds ready in {build_s:.0f} s", flush=True)
-    for c, s in items:  # no stale results from an earlier regression
-        (run_dir(c, s) / "result.json").unlink(missing_ok=True)
-    run_items(items, a.jobs, a.out, a.closure_ops)
-    return report(items, a.out, time.monotonic() - t0, build_s, a.gate)
+          f"{a.heavy_seeds} for configurations above {HEAVY_NVEC} vectors) = {len(items)} runs"
+          + (f", added to the {len(previous)} runs of {a.out / 'runs'}" if a.append else ""), flush=True)
+    interrupted = False
+    if a.scheduler == "xdist":
+        print(f"regress: pytest-xdist, {a.jobs} workers", flush=True)
+        build_s = build_all(configs, a.jobs)
+        print(f"regress: coverage builds ready in {build_s:.0f} s", flush=True)
+        for c, s in items:  # no stale result of an earlier run of the same seed
+            shutil.rmtree(seed_dir(a.out, c, s), ignore_errors=True)
+        t_runs = time.monotonic()
+        run_items(items, a.jobs, a.out, a.closure_ops, a.tests)
+        secs = time.monotonic() - t_runs
+        extra = {"scheduler": f"pytest-xdist, {a.jobs} workers",
+                 "runs per minute": f"{60.0 * len(items) / secs:.1f} ({len(items)} runs in {secs:.0f} s)"}
+        print(f"regress: {len(items)} runs in {secs:.1f} s ({60.0 * len(items) / secs:.1f} runs/min) on pytest-xdist", flush=True)
+    else:
+        for c, s in items:  # no stale result of an earlier run of the same seed
+            shutil.rmtree(seed_dir(a.out, c, s), ignore_errors=True)
+        build_s, extra, interrupted = run_dask(items, configs, a)
+    done = set(database(a.out))
+    reported = list(dict.fromkeys(previous + [i for i in items if not interrupted or i in done]))
+    # One table row per configuration: group the database by configuration, seeds ascending.
+    order = list(dict.fromkeys(c for c, _ in reported))
+    reported = sorted(reported, key=lambda i: (order.index(i[0]), i[1]))
+    if a.append:
+        extra["database"] = f"{len(reported)} runs ({len(previous)} earlier, {len(reported) - len(previous)} added)"
+    rc = report(reported, a.out, time.monotonic() - t0, build_s, a.gate, extra=extra)
+    if interrupted:
+        print(f"regress: INTERRUPTED: partial report of {len(reported)} runs; {len(items) - len(done & set(items))} not run")
+        return 130
+    return rc
 
 
 if __name__ == "__main__":
