@@ -5,7 +5,7 @@ msix_pba_mmio_read (210-221).
 
 import pytest
 
-from qemu_msix import MsixFunction, NotifyOutcome
+from qemu_msix import MsixFunction
 from tests.model_helpers import ENABLE, MASKALL, control, program, set_ctrl
 
 NS = [1, 8, 64, 65, 2048]

@@ -17,7 +17,7 @@ class StimulusGen:
 
     ``random_op`` draws one request from the shared vocabulary (the same for both
     modes, so that "unbiased" and "coverage-driven" differ only in choice);
-    ``recipe`` plays a short scenario aimed at one bin of :mod:`tb.msix_cov`.
+    ``recipe`` plays a short scenario aimed at one bin of :mod:`tb.env.cov`.
     Recipes read state (use counts) from the scoreboard's model, which mirrors
     what the DUT has committed, and order steps across ports with ``quiesce``.
     """
