@@ -80,10 +80,14 @@ test-cosim:
 
 # ---------------------------------------------------------------------------
 # Coverage-driven regression (tb/tools/regress.py); not part of `make test`
-# (tests/test_regress_smoke.py runs a 1-configuration x 2-seed smoke of it).
-#   make regress [SEEDS=4] [CONFIGS=n8,n65_trk] [JOBS=2] [REGRESS_ARGS=--no-coverage-gate]
-#       coverage builds, seeds in parallel, merged functional + code coverage;
-#       build/regress/{report.html,closure.png,junit.xml,code/html/index.html}
+# (tests/test_regress_smoke.py runs a 1-configuration x 2-seed smoke of it,
+# tests/test_regress_dask.py a scheduler + 2 workers on 127.0.0.1).
+#   make regress [SEEDS=4] [CONFIGS=n8,n65_trk] [JOBS=2] [CLOSURE_OPS=20000] [REGRESS_ARGS=--no-coverage-gate]
+#       one Dask task per (configuration, seed) on a LocalCluster of JOBS workers,
+#       merged functional + code coverage;
+#       build/regress/{report.html,closure.png,junit.xml,summary.json,code/html/index.html}
+#   make regress SCHEDULER=tcp://host:8786 ...   the runs on an existing Dask scheduler (a farm)
+#   make regress APPEND=1 SEEDS=8 ...            add seeds to the previous database (build/regress/runs)
 .PHONY: regress
 SEEDS ?= 4
 regress: check-toolchain

@@ -25,7 +25,10 @@ What is measured (seed 1, configuration ``n8`` unless said otherwise):
 * the golden model alone: ``tests/bench_model.py``'s stream, 8 vectors.
 * Icarus: the ``mix`` run on Icarus 11.
 * build time: a fresh build of every configuration on both simulators.
-* regression wall time: ``make regress`` with a fixed ``SEEDS`` (when the target exists).
+* regression wall time: ``make regress`` with a fixed ``SEEDS`` (when the target exists), and
+  its runs per minute on the same seeds, one after the other: a Dask LocalCluster
+  (the default), the former pytest-xdist scheduling (``SCHEDULER=xdist``), and a Dask
+  scheduler + two worker processes on 127.0.0.1 (``SCHEDULER=tcp://...``), builds ready.
 * RTL: ``tests/bench_rtl.py`` (cycle counts on Verilator).
 * area: ``rtl/synth/area.py`` (Yosys, generic and Xilinx 7-series).
 """
@@ -175,21 +178,43 @@ def build_times() -> list[dict]:
     return rows
 
 
-def regression(seeds: int, configs: str) -> dict:
-    """Wall time of ``make regress SEEDS=<seeds> CONFIGS=<configs>``.
+_RUNS_LINE = re.compile(r"^regress: (\d+) runs in ([\d.]+) s \(([\d.]+) runs/min\)", re.M)
 
-    A subset of configurations cannot close every coverage target, so this
-    timing run skips the coverage gate and writes its reports under build/bench/.
-    """
+
+def _regress(seeds: int, configs: str, scheduler: str, tag: str) -> dict:
     cmd = ["make", "regress", f"SEEDS={seeds}", f"CONFIGS={configs}", "REGRESS_ARGS=--no-coverage-gate"]
     start = time.perf_counter()
-    env = dict(os.environ, REGRESS_OUT=str(OUT / "regress"))
+    env = dict(os.environ, REGRESS_OUT=str(OUT / f"regress{tag}"), SCHEDULER=scheduler)
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - start
-    (OUT / "regress.log").write_text(proc.stdout + proc.stderr)
+    (OUT / f"regress{tag}.log").write_text(proc.stdout + proc.stderr)
     verdicts = [" ".join(line.split()) for line in proc.stdout.splitlines()
                 if line.startswith(("seeds passed", "COVERAGE TARGETS", "FAILING SEEDS"))]
-    return {"command": " ".join(cmd), "seconds": seconds, "exit": proc.returncode, "verdict": "; ".join(verdicts)}
+    m = _RUNS_LINE.search(proc.stdout)
+    return {"command": " ".join(([f"SCHEDULER={scheduler}"] if scheduler else []) + cmd), "seconds": seconds,
+            "exit": proc.returncode, "verdict": "; ".join(verdicts), "log": str((OUT / f"regress{tag}.log").relative_to(ROOT)),
+            "runs": int(m.group(1)) if m else 0, "runs_s": float(m.group(2)) if m else 0.0,
+            # Of the whole command (start-up, runs, merges, reports): what a user waits for.
+            "runs_per_min": 60.0 * int(m.group(1)) / seconds if m else 0.0}
+
+
+def regression(seeds: int, configs: str) -> dict:
+    """Wall time of ``make regress SEEDS=<seeds> CONFIGS=<configs>`` and its runs per
+    minute on a LocalCluster, on pytest-xdist and on two loopback Dask workers.
+
+    A subset of configurations cannot close every coverage target, so these
+    timing runs skip the coverage gate and write their reports under build/bench/.
+    The coverage builds are made first, so that every figure is of the runs alone.
+    """
+    from tb.tools.regress_loopback import LoopbackCluster
+
+    for name in configs.split(","):
+        runner.build("verilator", CONFIGS[name], False, True)
+    out = _regress(seeds, configs, "", "")
+    out["xdist"] = _regress(seeds, configs, "xdist", "-xdist")
+    with LoopbackCluster(2, timeout=120) as lc:
+        out["two_workers"] = _regress(seeds, configs, lc.address, "-2workers")
+    return out
 
 
 def rtl_figures(name: str) -> dict:
@@ -236,8 +261,18 @@ def report(r: dict, ops: int) -> str:
     reg = r.get("regression")
     if reg:
         add(f"regression wall time, `{reg['command']}`", f"{reg['seconds']:.0f} s",
-            f"exit {reg['exit']}{': ' + reg['verdict'] if reg['verdict'] else ''} "
-            f"(log: {OUT.relative_to(ROOT) / 'regress.log'})")
+            f"exit {reg['exit']}{': ' + reg['verdict'] if reg['verdict'] else ''} (log: {reg.get('log', 'regress.log')})")
+        if "two_workers" in reg:
+            x, w = reg["xdist"], reg["two_workers"]
+            add("regression runs per minute: local LocalCluster vs two workers (scheduler + 2 workers on 127.0.0.1)",
+                f"**{reg['runs_per_min']:.2f} vs {w['runs_per_min']:.2f} runs/min**",
+                f"same {reg['runs']} runs, builds ready, per minute of the whole command: LocalCluster of "
+                f"{os.cpu_count()} workers {reg['seconds']:.1f} s (runs alone {reg['runs_s']:.1f} s), `dask scheduler` + "
+                f"2 `dask worker` {w['seconds']:.1f} s (runs alone {w['runs_s']:.1f} s, exit {w['exit']})")
+            add("regression runs per minute: former pytest-xdist scheduling (`SCHEDULER=xdist`)",
+                f"{x['runs_per_min']:.2f} runs/min",
+                f"same runs: {x['seconds']:.1f} s (pytest alone {x['runs_s']:.1f} s, exit {x['exit']}); "
+                f"LocalCluster / xdist = {reg['runs_per_min'] / x['runs_per_min']:.2f}" if x["runs_per_min"] else "no figure")
     else:
         add("regression wall time", "TODO", "no `make regress` target in this tree yet")
     for x in r.get("rtl", []):

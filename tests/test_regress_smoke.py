@@ -1,9 +1,10 @@
 """Smoke of the coverage-driven regression (``make regress``): 1 configuration x 2 seeds.
 
-Runs ``tb.tools.regress`` as ``make regress`` does (coverage build, seeds over
-pytest-xdist, merges, reports) into a temporary folder and checks that every
+Runs ``tb.tools.regress`` as ``make regress`` does (coverage build, seeds on a
+Dask LocalCluster, merges, reports) into a temporary folder and checks that every
 report exists and that the summary agrees with the per-seed results and the
-junit XML. The full regression is not part of ``make test``.
+junit XML. The full regression is not part of ``make test``; its distributed
+scheduling is checked by ``tests/test_regress_dask.py``.
 """
 
 from __future__ import annotations
@@ -62,21 +63,22 @@ def test_summary_is_consistent(smoke) -> None:
 
 
 def test_failing_seed_goes_red_with_reproduce_command(tmp_path, monkeypatch) -> None:
-    """A failed seed makes the report exit 1 and list its reproduce command with waves."""
-    run = msix_regress.run_dir(CONFIG, 11)
-    if not (run / "result.json").exists():
-        pytest.skip("the smoke regression did not run")
+    """A failed seed makes the report exit 1 and list its reproduce command with waves
+    (report, junit failure). Its own database entry: no dependency on the smoke run."""
     fake = tmp_path / "run"
     fake.mkdir()
-    result = json.loads((run / "result.json").read_text())
-    result.update(ok=False, failed=["notify/traffic=stall"],
-                  repro={"notify/traffic=stall": f"SEED=11 COV=1 WAVES=1 make cosim SIM=verilator CONFIG={CONFIG} TEST=notify/traffic=stall"})
-    (fake / "result.json").write_text(json.dumps(result))
-    for name in ("functional.xml", "coverage.dat"):
-        (fake / name).write_bytes((run / name).read_bytes())
-    monkeypatch.setattr(msix_regress, "run_dir", lambda c, s: fake)
+    test = "notify/traffic=stall"
+    repro = f"SEED=11 COV=1 WAVES=1 make cosim SIM=verilator CONFIG={CONFIG} TEST={test}"
+    (fake / "result.json").write_text(json.dumps({
+        "config": CONFIG, "seed": 11, "ok": False, "passed": ["capability/traffic=none"], "failed": [test], "sim_exit": 0,
+        "ops": 1234, "wall": 1.0, "repro": {test: repro}, "repro_all": repro.replace(f" TEST={test}", ""),
+        "messages": {test: "scoreboard: TLP mismatch"}}))
+    (fake / "sim-tail.log").write_text("... FAIL notify/traffic=stall\n")
+    monkeypatch.setattr(msix_regress, "seed_dir", lambda out, c, s: fake)
     rc = msix_regress.report([(CONFIG, 11)], tmp_path, 1.0, 0.0, gate=False)
     assert rc == 1
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["figures"]["seeds passed"] == "0/1"
     assert "WAVES=1 make cosim" in (tmp_path / "report.html").read_text()
+    case = next(ET.parse(tmp_path / "junit.xml").getroot().iter("testcase"))
+    assert case.find("failure") is not None and repro in case.find("failure").text

@@ -124,8 +124,10 @@ def run_dask(items: list[tuple[str, int]], configs: list[str], a: argparse.Names
             starting = pool.submit(regress_dask.connect, "", a.jobs)
             try:
                 build_s = build_all(configs, a.jobs)
-            finally:
-                client, cluster = starting.result()
+            except BaseException:
+                regress_dask.shutdown(*starting.result())
+                raise
+            client, cluster = starting.result()
         print(f"regress: coverage builds ready in {build_s:.0f} s", flush=True)
     try:
         workers = client.nthreads()
