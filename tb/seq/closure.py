@@ -164,7 +164,8 @@ class StimulusGen:
             await tb.quiesce()
             tb.mask(v, False) if label == "entry_unmask" else tb.set_control(True, False)
         elif cp == "release.cp_burst":
-            k = {"1": 1, "2-3": rng.randint(2, min(3, tb.num_vectors)), "4+": rng.randint(4, min(8, tb.num_vectors))}[label]
+            n = tb.num_vectors  # a bin exists only where its burst fits: draw for this one alone
+            k = 1 if label == "1" else rng.randint(2, min(3, n)) if label == "2-3" else rng.randint(4, min(8, n))
             await self.release_burst(rng.sample(range(tb.num_vectors), k))
         elif cp == "use.cp_transition":
             await self._use_recipe(label, v)
