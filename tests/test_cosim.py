@@ -5,7 +5,7 @@ tests of ``tb/tests/msix_tests.py`` under that shape on the configuration's
 build (built once, reused by its four items); a failure lists the failing
 cocotb tests with the command that reruns each, and the profile checked.
 
-    .venv/bin/python -m pytest tests/test_cosim.py -k "verilator and n8"
+    .venv/bin/python -m pytest tests/test_cosim.py -k "verilator-n8-"
     SEED=1234 TEST=random_mix .venv/bin/python -m pytest tests/test_cosim.py -k "icarus and n65"
     WAVES=1 ...   (waveform builds: build/<sim>/<config>-waves/runs/...)
 """

@@ -121,12 +121,14 @@ def parse_dat(path: Path, under: Optional[Path] = None) -> CodeCoverage:
         f = dict(_FIELD.findall(key))
         kind = f.get("t", f.get("page", "?").split("/")[0].removeprefix("v_"))
         kind = {"v_line": "line", "v_branch": "branch", "v_toggle": "toggle", "v_expr": "expr"}.get(kind, kind)
-        ident = (f.get("f", "?"), int(f.get("l", 0) or 0), f.get("n", ""), kind, f.get("o", ""), f.get("h", ""))
+        # One point per source point: the same RTL under another top (msix_block_hardip's
+        # u_block) adds to msix_block's points instead of counting apart.
+        ident = (f.get("f", "?"), int(f.get("l", 0) or 0), f.get("n", ""), kind, f.get("o", ""))
         if prefix and not str(Path(ident[0]).resolve()).startswith(prefix):
             continue  # another binding's DUT (examples/): shown in the HTML, not counted
         p = merged.get(ident)
         if p is None:
-            p = merged[ident] = Point(ident[0], ident[1], kind, ident[4], ident[5])
+            p = merged[ident] = Point(ident[0], ident[1], kind, ident[4], f.get("h", ""))
         p.count += int(count)
     return CodeCoverage(list(merged.values()))
 
