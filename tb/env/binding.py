@@ -138,7 +138,7 @@ class Binding:
         raise ValueError(f"binding {self.name} has no fault {short!r}; it has {list(self.faults)}")
 
     def has_port(self, port: str) -> bool:
-        return f"{port}.valid" in self.signals or any(r.startswith(port + ".") for r in self.signals)
+        return any(r.startswith(port + ".") for r in self.signals)
 
     def signal(self, role: str) -> Optional[str]:
         return self.signals.get(role)
