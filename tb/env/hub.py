@@ -3,17 +3,18 @@ and the signal readers the monitors sample with.
 
 Timing discipline, identical on Verilator and Icarus: drivers change DUT inputs
 only at *falling* edges; monitors sample only at *rising* edges, where every
-signal still holds the value the DUT samples at that edge. A cycle costs two
-task resumes however many ports are busy; an idle driver costs nothing.
+signal still holds the value the DUT samples at that edge. A busy cycle costs
+two task resumes however many ports are busy; a cycle where no agent can act
+(an idle gap, a stall behind back-pressure) costs nothing.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import cocotb
 from cocotb.simtime import get_sim_time
-from cocotb.triggers import Event, FallingEdge, RisingEdge
+from cocotb.triggers import Event, FallingEdge, RisingEdge, Timer
 from cocotb.types import Logic
 
 
@@ -57,15 +58,31 @@ def int_reader(handle, name: str) -> Callable[[], int]:
     return read
 
 
-class CycleHub:
-    """The single task per clock that runs every agent's per-cycle work.
+#: A falling step's return value: not due until :meth:`CycleHub.wake`.
+PARK = float("inf")
 
-    Monitors register a *rising step* (called at each rising edge), drivers and
-    ready sinks a *falling step* (called at each falling edge while they have
-    work; a step returning True leaves). A step joins at the first edge of its
-    kind strictly after the moment it was added, as a task awaiting that edge
-    then would; steps run in joining order. The hub belongs to the running
-    test: a test's end cancels its task, and the next test gets a new hub.
+
+class CycleHub:
+    """The single task per clock that runs every agent's per-cycle work, and
+    only on the edges where some agent has work.
+
+    Monitors register a *rising step* with a ``needed()`` predicate (a request
+    port: its driver presents; an output: its valid is high and its ready is
+    high); drivers and ready sinks a *falling step*, whose return value says
+    when it is due again: ``True`` leaves the hub, ``False``/``None`` the next
+    falling edge, an int ``k`` the k-th falling edge from now, :data:`PARK`
+    until :meth:`wake` (a driver waiting for its handshake).
+
+    Between the edges where something is due the hub sleeps on one timer; a
+    DUT output whose valid rises (:meth:`poke`, from a value-change watch) or
+    a step joining wakes it. So an idle gap or a back-pressure stall of any
+    length costs one wake, and the cycles stay exact: a step that would have
+    done nothing is all that is skipped.
+
+    A step joins at the first edge of its kind strictly after the moment it was
+    added, as a task awaiting that edge then would; steps run in joining order.
+    The hub belongs to the running test: a test's end cancels its task, and the
+    next test gets a new hub.
     """
 
     _hubs: dict = {}
@@ -79,70 +96,190 @@ class CycleHub:
 
     def __init__(self, clock):
         self.clock = clock
-        self.rising: list[Callable[[], Any]] = []
-        self.falling: list[Callable[[], bool]] = []
-        self._joining: list[tuple[list, Callable, int]] = []  # (list, step, sim time added)
+        self.rising: list[tuple[Callable[[], Any], Optional[Callable[[], Any]]]] = []  # (step, needed)
+        self.falling: list[Callable[[], Any]] = []
+        self._due: dict[Callable, float] = {}  # falling step -> sim time of the falling edge it runs at
+        self._joining: list[tuple[list, Any, int]] = []  # (list, entry, sim time added)
         self._wake = Event()
+        self.period: Optional[int] = None  # sim steps; cycle skipping needs it (set_clock)
+        self._rise0: Optional[int] = None
+        self._alarm_at: Optional[int] = None  # sim time of the earliest pending alarm
         self._task = cocotb.start_soon(self._run())
 
-    def add_rising(self, step: Callable[[], Any]) -> None:
-        self._join(self.rising, step)
+    def set_clock(self, period: int, rise0: int) -> None:
+        """The clock's period and one rising-edge time (sim steps): the hub
+        computes every edge from them, so it can sleep across cycles."""
+        self.period, self._rise0 = period, rise0
 
-    def add_falling(self, step: Callable[[], bool]) -> None:
+    def add_rising(self, step: Callable[[], Any], needed: Optional[Callable[[], Any]] = None) -> None:
+        self._join(self.rising, (step, needed))
+
+    def add_falling(self, step: Callable[[], Any]) -> None:
         self._join(self.falling, step)
 
     def remove(self, step: Callable) -> None:
-        for steps in (self.rising, self.falling):
-            if step in steps:
-                steps.remove(step)
-        self._joining = [j for j in self._joining if j[1] != step]
+        self.rising[:] = [e for e in self.rising if e[0] != step]
+        if step in self.falling:
+            self.falling.remove(step)
+        self._due.pop(step, None)
+        self._joining = [j for j in self._joining if (j[1][0] if j[0] is self.rising else j[1]) != step]
 
-    def _join(self, steps: list, step: Callable) -> None:
-        self._joining.append((steps, step, get_sim_time()))
+    def poke(self) -> None:
+        """Something may need the next edges (a DUT valid rose, a request was queued)."""
         self._wake.set()
 
-    def _admit(self, steps: list) -> None:
-        """Move the steps waiting for ``steps`` that were added before this edge."""
+    def wake(self, step: Callable) -> None:
+        """A parked falling step is due at the next falling edge."""
+        if step in self._due:
+            self._due[step] = 0
+            self._wake.set()
+
+    def next_rising(self, t: int) -> int:
+        """The sim time of the first rising edge strictly after ``t``."""
+        if self.period is None or self._rise0 is None:
+            raise RuntimeError("CycleHub.set_clock() first")
+        return t - (t - self._rise0) % self.period + self.period
+
+    def next_falling(self, t: int) -> int:
+        """The sim time of the first falling edge strictly after ``t``."""
+        rise = self.next_rising(t)
+        return rise - self.period // 2 if rise - self.period // 2 > t else rise + self.period // 2
+
+    async def sleep_to(self, t: int) -> None:
+        """Sleep until sim time ``t`` in one wake (a quarter period before an edge
+        sees what the agents left at the edge before it)."""
         now = get_sim_time()
+        if t > now:
+            await Timer(t - now, unit="step")
+
+    def _join(self, steps: list, entry: Any) -> None:
+        self._joining.append((steps, entry, get_sim_time()))
+        self._wake.set()
+
+    def _admit(self, steps: list, now: int) -> None:
+        """Move the entries waiting for ``steps`` that were added before this edge."""
         waiting = []
         for joining in self._joining:
             if joining[0] is steps and joining[2] != now:
                 steps.append(joining[1])
+                if steps is self.falling:
+                    self._due[joining[1]] = now
             else:
                 waiting.append(joining)
         self._joining = waiting
 
+    def _rising_needed(self) -> bool:
+        if any(j[0] is self.rising for j in self._joining):
+            return True
+        for _, needed in self.rising:
+            if needed is None or needed():
+                return True
+        return False
+
+    def _on_rising(self, now: int) -> None:
+        if self._joining:
+            self._admit(self.rising, now)
+        for step, needed in self.rising:
+            if needed is None or needed():
+                step()
+
+    def _on_falling(self, now: int) -> None:
+        if self._joining:
+            self._admit(self.falling, now)
+        due, period = self._due, self.period or 0
+        leaving = []
+        for step in self.falling:
+            if due[step] > now:
+                continue
+            r = step()
+            if r is True:
+                leaving.append(step)
+            elif not r:
+                due[step] = now + period
+            elif period:
+                due[step] = now + r * period
+            else:
+                raise RuntimeError("CycleHub.set_clock() before a step sleeps")
+        for step in leaving:
+            self.falling.remove(step)
+            del due[step]
+
     async def _run(self) -> None:
         rising_edge, falling_edge = RisingEdge(self.clock), FallingEdge(self.clock)
-        clock = self.clock
-        rising, falling = self.rising, self.falling
-        next_rising = str(clock.value) != "1"  # which edge comes next
+        inf = float("inf")
+        next_rising = str(self.clock.value) != "1"  # which edge comes next (before the period is known)
         while True:
-            if not (rising or falling or self._joining):
+            if not (self.rising or self.falling or self._joining):
                 self._wake.clear()
                 await self._wake.wait()
-                next_rising = str(clock.value) != "1"
-            if next_rising:
-                await rising_edge
-                if self._joining:
-                    self._admit(rising)
-                for step in rising:
-                    step()
+                next_rising = str(self.clock.value) != "1"
+            period, rise0 = self.period, self._rise0
+            if period is None or rise0 is None:  # every edge, until the phase is known
+                if next_rising:
+                    await rising_edge
+                    self._on_rising(get_sim_time())
+                else:
+                    await falling_edge
+                    self._on_falling(get_sim_time())
+                next_rising = not next_rising
+                continue
+            now = get_sim_time()
+            phase = (now - rise0) % period
+            half = period // 2
+            if phase < half:  # between a rising edge (or at it) and the falling edge
+                fall_t, rise_t = now - phase + half, now - phase + period
             else:
-                await falling_edge
-                if self._joining:
-                    self._admit(falling)
-                if falling:
-                    leaving = [step for step in falling if step()]
-                    for step in leaving:
-                        falling.remove(step)
-            next_rising = not next_rising
+                fall_t, rise_t = now - phase + period + half, now - phase + period
+            # the earliest edge where something is due
+            target = rise_t if self._rising_needed() else inf
+            if any(j[0] is self.falling for j in self._joining):
+                target = min(target, fall_t)
+            elif self._due:
+                target = min(target, max(fall_t, min(self._due.values())))
+            if target < min(fall_t, rise_t) + period:  # due within the next two edges: step to it
+                if rise_t < fall_t:
+                    await rising_edge
+                    self._on_rising(rise_t)
+                else:
+                    await falling_edge
+                    self._on_falling(fall_t)
+                continue
+            # Sleep on the wake event; an alarm sets it a quarter period before the target edge.
+            if target != inf:
+                alarm = target - period // 4
+                if self._alarm_at is None or self._alarm_at > alarm:
+                    self._alarm_at = alarm
+                    cocotb.start_soon(self._alarm(alarm))
+            self._wake.clear()
+            await self._wake.wait()
+
+    async def _alarm(self, t: int) -> None:
+        await Timer(t - get_sim_time(), unit="step")
+        if self._alarm_at == t:
+            self._alarm_at = None
+        self._wake.set()
 
 
-async def attached(hub: CycleHub, step: Callable, rising: bool) -> None:
-    """An agent's task: ``step`` runs on the hub until this task is cancelled."""
-    (hub.add_rising if rising else hub.add_falling)(step)
+async def attached(hub: CycleHub, step: Callable, rising: bool, needed: Optional[Callable[[], Any]] = None,
+                   watch: Optional[tuple[Any, Callable[[], Any]]] = None) -> None:
+    """An agent's task: ``step`` runs on the hub until this task is cancelled.
+
+    ``watch = (handle, changed)``: ``changed()`` runs at every value change of
+    ``handle`` (a DUT valid), and a true result wakes the hub.
+    """
+    if rising:
+        hub.add_rising(step, needed)
+    else:
+        hub.add_falling(step)
     try:
-        await Event().wait()  # only cancellation ends it
+        if watch is None:
+            await Event().wait()  # only cancellation ends it
+        else:
+            handle, changed = watch
+            change = handle.value_change
+            while True:
+                await change
+                if changed():
+                    hub.poke()
     finally:
         hub.remove(step)

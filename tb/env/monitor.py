@@ -51,12 +51,44 @@ class _SampledMonitor(BusMonitor):
         fields = [(f, self.readers[role]) for f, role in self.port.fields]
         return lambda: build(**{f: read() for f, read in fields})
 
+    #: The level the testbench drives on this output's ready (a :class:`ReadySink`'s
+    #: ``ready``); the env sets it. No handshake can happen while it reads 0.
+    ready_level: Callable[[], int] = staticmethod(lambda: 1)
+    #: An output's valid as last seen by its value-change watch (2: X or Z).
+    valid_level: Callable[[], int] = staticmethod(lambda: 0)
+
     def _step(self) -> Callable[[], None]:
         """The rising-edge step; an X/Z it reads goes to ``on_xz``."""
         raise NotImplementedError
 
+    def _needed(self) -> tuple[Optional[Callable[[], Any]], Optional[tuple]]:
+        """(``needed()``, watch) for the hub: a request port is sampled while its
+        driver presents; a DUT output while its valid (or strobe) is high, which
+        a value-change watch tracks (X or Z counts as high, so the step reports it)."""
+        if self.driving is not None:
+            return self.driving, None
+        if not self.port.valids or self.port.valids[0] not in self._signals:
+            return None, None
+        name = self._signals[self.port.valids[0]]
+        handle, read = getattr(self.entity, name), self.readers[self.port.valids[0]]
+        level = [0]
+
+        def changed() -> int:
+            try:
+                level[0] = read()
+            except XZValue:
+                level[0] = 2
+            return level[0]
+
+        changed()
+        self.valid_level = lambda: level[0]
+        if self.port.ready is None:  # a strobe: sampled while high
+            return (lambda: level[0]), (handle, changed)
+        return (lambda: level[0] == 2 or (level[0] and self.ready_level())), (handle, changed)
+
     def _monitor_recv(self):
-        return attached(CycleHub.of(self.clock), self._step(), rising=True)
+        needed, watch = self._needed()
+        return attached(CycleHub.of(self.clock), self._step(), rising=True, needed=needed, watch=watch)
 
 
 class ValidReadyMonitor(_SampledMonitor):

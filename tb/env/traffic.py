@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import itertools
 import random
-from typing import Iterator
+from typing import Callable, Iterator
 
 import cocotb
+from cocotb.simtime import get_sim_time
 
-from .hub import CycleHub, attached
+from .hub import CycleHub
 
 IDLE_PROFILES = ("none", "light", "heavy")
 BACKPRESSURE_PROFILES = ("none", "light", "heavy", "long")
@@ -64,22 +65,31 @@ class ReadySink:
     cycles) runs of back-pressure; high when the runs are empty.
 
     The first run starts at the first falling edge after construction; each
-    lasts ``cycles`` falling edges (a falling-edge step on the :class:`CycleHub`).
+    lasts ``cycles`` cycles. The sink is its own task sleeping from one run's
+    start to the next (one wake per run, not per cycle); :attr:`ready` is the
+    level driven now, so a monitor knows without a read when no handshake can
+    happen, and ``on_ready`` (the env: wake the hub) runs when ready rises.
     """
 
     def __init__(self, signal, clock, runs: Iterator[tuple[int, int]]):
         self._ready = signal
         self._runs = runs
-        self._left = 0  # falling edges until the next run
+        self.ready = 1
+        self.on_ready: Callable[[], None] = lambda: None
         self._ready.value = 1
-        self._thread = cocotb.start_soon(attached(CycleHub.of(clock), self._step, rising=False))
+        self._hub = CycleHub.of(clock)
+        self._thread = cocotb.start_soon(self._play())
 
-    def _step(self) -> bool:
-        self._left -= 1
-        while self._left <= 0:
-            run = next(self._runs, None)
-            if run is None:
-                return True  # ready stays as it is
-            ready, self._left = run
-            self._ready.value = ready
-        return False
+    async def _play(self) -> None:
+        hub = self._hub
+        t = hub.next_falling(get_sim_time())
+        for ready, cycles in self._runs:
+            if cycles <= 0:
+                continue
+            await hub.sleep_to(t)  # the falling edge the run starts at
+            if ready != self.ready:
+                self.ready = ready
+                self._ready.value = ready
+                if ready:
+                    self.on_ready()
+            t += cycles * hub.period

@@ -109,6 +109,21 @@ def _build_args(sim: str, waves: bool, coverage: bool = False) -> list[str]:
     return []
 
 
+#: Compiler cache of the Verilator builds. Every build compiles the same Verilator
+#: and cocotb runtime (verilated.cpp, verilated_vpi.cpp ...: most of a build's CPU
+#: time); with ccache (Debian ``ccache``, installed by ``make setup``) only the first
+#: build of a fresh clone compiles them.
+CCACHE_DIR = BUILD / "ccache"
+
+
+def _use_ccache() -> None:
+    import shutil
+
+    if "OBJCACHE" not in os.environ and shutil.which("ccache"):
+        os.environ["OBJCACHE"] = "ccache"  # verilated.mk prefixes every compile with it
+        os.environ.setdefault("CCACHE_DIR", str(CCACHE_DIR))
+
+
 def build(sim: str, cfg: MsixConfig, waves: bool = False, coverage: bool = False) -> Path:
     """Build ``cfg`` for ``sim`` unless an up-to-date build exists; returns the folder."""
     from cocotb_tools.runner import get_runner
@@ -117,6 +132,7 @@ def build(sim: str, cfg: MsixConfig, waves: bool = False, coverage: bool = False
         from .toolchain import setup_env
 
         setup_env()
+        _use_ccache()
     out = build_dir(sim, cfg, waves, coverage)
     args = _build_args(sim, waves, coverage)
     stamp = _stamp(sim, cfg, waves, args)

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <vector>
 
@@ -46,23 +47,15 @@ bool read_stimulus(const char* path, std::vector<Inputs>& out) {
     return true;
 }
 
-}  // namespace
+struct Pass {
+    uint64_t requests = 0, tlps = 0;
+    double seconds = 0;
+};
 
-int main(int argc, char** argv) {
-    if (argc != 2) {
-        std::fprintf(stderr, "usage: %s <stimulus file>\n", argv[0]);
-        return 2;
-    }
-    std::vector<Inputs> stim;
-    if (!read_stimulus(argv[1], stim) || stim.empty()) {
-        std::fprintf(stderr, "msix_replay: no stimulus read from %s\n", argv[1]);
-        return 2;
-    }
-
+Pass replay(const std::vector<Inputs>& stim) {
     auto ctx = std::make_unique<VerilatedContext>();
     auto top = std::make_unique<Vmsix_block>(ctx.get());
-    uint64_t requests = 0, tlps = 0;
-
+    Pass p;
     const auto start = std::chrono::steady_clock::now();
     for (const Inputs& c : stim) {
         top->clk = 0;  // falling edge: new inputs
@@ -91,17 +84,45 @@ int main(int argc, char** argv) {
         top->requester_id = c.requester_id;
         top->eval();
         if (!c.rst) {  // what the rising edge commits (the testbench counts from reset release)
-            requests += (top->s_axil_awvalid && top->s_axil_awready) + (top->s_axil_arvalid && top->s_axil_arready) +
-                        (top->cfg_valid && top->cfg_ready) + (top->notify_valid && top->notify_ready) +
-                        (top->use_valid && top->use_ready) + (top->flr_valid && top->flr_ready);
-            tlps += top->tlp_valid && top->tlp_ready;
+            p.requests += (top->s_axil_awvalid && top->s_axil_awready) + (top->s_axil_arvalid && top->s_axil_arready) +
+                          (top->cfg_valid && top->cfg_ready) + (top->notify_valid && top->notify_ready) +
+                          (top->use_valid && top->use_ready) + (top->flr_valid && top->flr_ready);
+            p.tlps += top->tlp_valid && top->tlp_ready;
         }
         top->clk = 1;  // rising edge
         top->eval();
     }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     top->final();
-    std::printf("cycles=%zu requests=%" PRIu64 " tlps=%" PRIu64 " seconds=%.6f\n", stim.size(), requests, tlps,
-                seconds);
+    return p;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 2 && argc != 3) {
+        std::fprintf(stderr, "usage: %s <stimulus file> [<min seconds>]\n", argv[0]);
+        return 2;
+    }
+    std::vector<Inputs> stim;
+    if (!read_stimulus(argv[1], stim) || stim.empty()) {
+        std::fprintf(stderr, "msix_replay: no stimulus read from %s\n", argv[1]);
+        return 2;
+    }
+    const double min_seconds = argc == 3 ? std::atof(argv[2]) : 1.0;
+    const Pass first = replay(stim);
+    double total = first.seconds;
+    uint64_t passes = 1;
+    while (total < min_seconds) {
+        const Pass p = replay(stim);
+        if (p.requests != first.requests || p.tlps != first.tlps) {
+            std::fprintf(stderr, "msix_replay: pass %" PRIu64 " differs from the first\n", passes + 1);
+            return 1;
+        }
+        total += p.seconds;
+        ++passes;
+    }
+    std::printf("cycles=%zu requests=%" PRIu64 " tlps=%" PRIu64 " seconds=%.9f passes=%" PRIu64 "\n", stim.size(),
+                first.requests, first.tlps, total / passes, passes);
     return 0;
 }
