@@ -62,7 +62,7 @@ import cocotb
 from cocotb.queue import Queue
 from cocotbext.pcie.core import Endpoint
 from cocotbext.pcie.core.caps import PciCap, PciCapId, PcieCapability
-from cocotbext.pcie.core.tlp import CplStatus, Tlp, TlpType
+from cocotbext.pcie.core.tlp import Tlp, TlpType
 
 from ..env.txn import AXI_OKAY, CfgAccess, Flr
 

@@ -21,14 +21,24 @@ from .checker import HostChecker
 from .endpoint import MsixEndpoint
 
 
+#: The link (generation, width): its ACK and flow-control update latency lets DLLPs coalesce,
+#: which halves the cost of a TLP against an untimed link (measured: n64_w64 host test 2.2 s -> 1.1 s).
+LINK = (1, 4)
+#: Bound on the wait for MSIs still on the link after the RTL sent them (a lost one fails after it).
+LINK_WAIT_CYCLES = 5000
+
+
 class HostSystem:
     def __init__(self, tb, *, bar64: bool = False):
         self.tb = tb
-        logging.getLogger("cocotb.pcie").setLevel(logging.WARNING)  # one INFO line per TLP otherwise
+        logging.getLogger("cocotb.pcie").setLevel(logging.ERROR)  # INFO: a line per TLP; WARNING: each probe of an empty slot
         self.rc = RootComplex()
         self.ep = MsixEndpoint(tb, bar64=bar64)
         self.device = Device(self.ep)
-        self.rc.make_port().connect(self.device)
+        port = self.rc.make_port()
+        for p in (port, self.device.upstream_port):
+            p.max_link_speed, p.max_link_width = LINK
+        port.connect(self.device)
         self.checker = HostChecker(tb, self.ep)
         self.dev = None  # the root complex's PciDevice of the function, after enumeration
         self.bar = 0  # BAR0's address
@@ -89,6 +99,10 @@ class HostSystem:
         """Every queued request committed, every expected RTL output seen, then every
         MSI through the link and its handler run; check the host's view so far."""
         await self.tb.drain()
-        await ClockCycles(self.tb.clock, 2)
+        c, waited = self.checker, 0
+        while len(c.delivered) < len(c.sent_since_start) and waited < LINK_WAIT_CYCLES:  # MSIs crossing the link
+            await ClockCycles(self.tb.clock, 4)
+            waited += 4
+        await ClockCycles(self.tb.clock, 4)  # anything more (a duplicate) would show now
         self.checker.check_delivered()
         self.checker.check_idle()

@@ -17,10 +17,13 @@ import cocotb
 from ..env.config import MsixConfig
 from ..env.env import MsixEnv
 from ..host.system import HostSystem
-from .testplan import ALL_TRAFFIC, HOST, HOST_REQUIRES
+from .testplan import HOST, HOST_REQUIRES, host_traffic
 
 CFG = MsixConfig.from_env()
 PROFILE = CFG.binding_def().profile
+#: The traffic shapes this run defines the host test for (testplan.host_traffic: the time budget).
+TRAFFIC = host_traffic(CFG, cocotb.SIM_NAME.lower().split()[0],
+                       os.environ.get("MSIX_HOST_FULL", "0") not in ("", "0"))
 
 
 async def _host(dut, traffic: str) -> None:
@@ -45,9 +48,9 @@ async def _host(dut, traffic: str) -> None:
                   host.ep.flrs)
 
 
-if all(PROFILE.has(f) for f in HOST_REQUIRES):
+if TRAFFIC and all(PROFILE.has(f) for f in HOST_REQUIRES):
     @cocotb.test(name="host", timeout_time=50, timeout_unit="ms")
-    @cocotb.parametrize(traffic=ALL_TRAFFIC)
+    @cocotb.parametrize(traffic=TRAFFIC)
     async def host_test(dut, traffic: str) -> None:
         """Host bring-up over TLPs (tb/seq/host.py), every phase of the plan."""
         await _host(dut, traffic)

@@ -70,6 +70,27 @@ class HostPhase:
 #: Features the host path needs: the adapter drives the config and FLR ports and forwards TLPs.
 HOST_REQUIRES = ("cfg_port", "flr", "tlp")
 
+#: Time budget of ``make test``: ``alloc_irq_vectors`` writes all 4N table DWORDs as Memory Write
+#: TLPs (about 1 ms of cocotbext-pcie each), and the host test allocates twice. Above this many
+#: vectors the host test runs only where HOST_HEAVY_RUNS says (2048 vectors: ~17 CPU-s a run);
+#: ``MSIX_HOST_FULL=1`` runs it under every traffic shape on both simulators.
+HOST_LIGHT_VECTORS = 256
+HOST_HEAVY_RUNS = {"verilator": ("none",), "icarus": ()}
+#: The configurations ``make test`` runs the host test on: N = 1, 8, 64, 2048 and the
+#: non-default layout (the others of the binding with ``MSIX_HOST_FULL=1``).
+HOST_CONFIGS = ("n1_trk", "n8", "n64_w64", "n2048_w64_trk", "layout_n20_w64_trk")
+
+
+def host_traffic(cfg, sim: str, full: bool = False) -> tuple[str, ...]:
+    """The traffic shapes the host test runs under for a configuration on a simulator."""
+    if full:
+        return ALL_TRAFFIC
+    if cfg.name not in HOST_CONFIGS:
+        return ()
+    if cfg.num_vectors <= HOST_LIGHT_VECTORS:
+        return ALL_TRAFFIC
+    return HOST_HEAVY_RUNS.get(sim, ())
+
 #: Host behaviours -> phase of the ``host`` test, in the order it runs them (one bring-up).
 HOST = (
     HostPhase("enumerate", h.enumerate_phase, "enumeration: IDs, BAR0 sized and assigned, capability list "
