@@ -35,7 +35,6 @@ from qemu_msix import DecodeError
 from ..env.bus_map import model_access
 from ..env.txn import BarRead, BarWrite, CfgAccess
 
-READS = (TlpType.MEM_READ, TlpType.MEM_READ_64)
 WRITES = (TlpType.MEM_WRITE, TlpType.MEM_WRITE_64)
 
 
