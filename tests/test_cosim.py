@@ -1,8 +1,9 @@
 """Co-simulation regression: every configuration (every binding) on every simulator.
 
 One pytest item per (simulator, configuration, traffic shape) runs the cocotb
-tests of ``tb/tests/msix_tests.py`` under that shape on the configuration's
-build (built once, reused by its four items); a failure lists the failing
+tests of ``tb/tests/msix_tests.py`` (and the host test, ``tb/tests/host_tests.py``)
+under that shape on the configuration's build (built once, reused by its four
+items); a failure lists the failing
 cocotb tests with the command that reruns each, and the profile checked.
 
     .venv/bin/python -m pytest tests/test_cosim.py -k "verilator-n8-"

@@ -98,6 +98,7 @@ class Profile:
             "use_port": self.use_port,
             "flr": self.flr,
             "access_errors": self.access_errors,
+            "tlp": self.msi != "addr_data",  # the MSI leaves as a TLP (the host path forwards it)
         }[feature]
 
     def describe(self) -> str:

@@ -111,6 +111,7 @@ class MsixScoreboard:
         recent = "\n".join(f"      #{i} @{t}: {o}" for i, t, o in self.recent)
         raise Mismatch(
             f"\n*** MISMATCH: {what}\n"
+            f"  side:       RTL (the DUT's ports against the golden model)\n"
             f"  seed:       SEED={self.seed}\n"
             f"  operation:  #{index}: {op}\n"
             f"  expected:   {expected}\n"

@@ -36,7 +36,8 @@ from ..env.config import ENV_VAR, MsixConfig
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
 RTL = ROOT / "rtl"  # the project's own RTL (code-coverage figures count it)
-TEST_MODULE = "tb.tests.msix_tests"
+#: The cocotb modules every run loads (one simulator process runs both).
+TEST_MODULE = ["tb.tests.msix_tests", "tb.tests.host_tests"]
 SIMS = ("verilator", "icarus")
 TIMESCALE = ("1ns", "1ps")
 
