@@ -208,11 +208,13 @@ class CycleHub:
         rising_edge, falling_edge = RisingEdge(self.clock), FallingEdge(self.clock)
         inf = float("inf")
         next_rising = str(self.clock.value) != "1"  # which edge comes next (before the period is known)
+        last, last_rising = None, False  # the edge just processed (sim time, kind), None after a sleep
         while True:
             if not (self.rising or self.falling or self._joining):
                 self._wake.clear()
                 await self._wake.wait()
                 next_rising = str(self.clock.value) != "1"
+                last = None
             period, rise0 = self.period, self._rise0
             if period is None or rise0 is None:  # every edge, until the phase is known
                 if next_rising:
@@ -223,6 +225,23 @@ class CycleHub:
                     self._on_falling(get_sim_time())
                 next_rising = not next_rising
                 continue
+            # Busy fast path: the edge right after the one just processed is due.
+            if last is not None:
+                if last_rising:
+                    fall_t = last + period // 2
+                    if (self._joining and any(j[0] is self.falling for j in self._joining)) or \
+                            (self._due and min(self._due.values()) <= fall_t):
+                        await falling_edge
+                        self._on_falling(fall_t)
+                        last, last_rising = fall_t, False
+                        continue
+                elif self._rising_needed():
+                    rise_t = last + period // 2
+                    await rising_edge
+                    self._on_rising(rise_t)
+                    last, last_rising = rise_t, True
+                    continue
+                last = None
             now = get_sim_time()
             phase = (now - rise0) % period
             half = period // 2
@@ -240,9 +259,11 @@ class CycleHub:
                 if rise_t < fall_t:
                     await rising_edge
                     self._on_rising(rise_t)
+                    last, last_rising = rise_t, True
                 else:
                     await falling_edge
                     self._on_falling(fall_t)
+                    last, last_rising = fall_t, False
                 continue
             # Sleep on the wake event; an alarm sets it a quarter period before the target edge.
             if target != inf:
