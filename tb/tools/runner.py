@@ -224,6 +224,14 @@ def parse_results(xml: Path, sim: str, config: str, seed: int, sim_exit: int = 0
     return res
 
 
+#: A simulator's Python start-up, paid by every run (``make test`` starts ~90):
+#: pytest's assertion rewriting (cocotb's default: every module imported, the
+#: libraries too) only for the testbench, whose asserts it explains; and
+#: bytecode caches written (also pytest's rewritten ones, under __pycache__/)
+#: even where PYTHONDONTWRITEBYTECODE is set, so nothing is re-parsed per run.
+STARTUP_ENV = {"COCOTB_REWRITE_ASSERTION_FILES": str(ROOT / "tb" / "*.py"), "PYTHONDONTWRITEBYTECODE": ""}
+
+
 def run(
     sim: str,
     cfg: MsixConfig,
@@ -256,6 +264,7 @@ def run(
     functional = coverage or functional_cov_requested()
     env = {ENV_VAR: cfg.to_json(), "MSIX_SEED": str(seed),
            "MSIX_REPRO": repro_command(sim, cfg.name, seed, functional=functional) + " TEST={test}"}
+    env.update(STARTUP_ENV)
     if functional:
         env.update({"MSIX_COV": "1", "MSIX_COV_DIR": str(test_dir)})
     env.update(extra_env or {})
