@@ -366,7 +366,7 @@ def report(r: dict, ops: int) -> str:
                 f"same runs: {x['seconds']:.1f} s (pytest alone {x['runs_s']:.1f} s, exit {x['exit']}); "
                 f"LocalCluster / xdist = {reg['runs_per_min'] / x['runs_per_min']:.2f}" if x["runs_per_min"] else "no figure")
     else:
-        add("regression wall time", "TODO", "no `make regress` target in this tree yet")
+        add("regression wall time", "not measured", "`--no-regress`")
     for x in r.get("rtl", []):
         tag = f"`{x['config']}` ({x['vectors']} vectors, MSG_FIFO_DEPTH={x['msg_fifo_depth']})"
         lat = x["notify_to_tlp_valid_cycles"]
