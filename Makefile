@@ -100,6 +100,8 @@ regress: check-toolchain
 #   make mutate [CONFIGS=n8,n8_w64_trk_fifo2] [COUNT=150] [MUTATE_SEED=1] [JOBS=2]
 #       build/mutate/{summary.json,report.html}, the table on stdout
 #   make mutate MUTANT=n8:1:17     one mutant alone (its reproduce command)
+#   make mutate SCHEDULER=tcp://host:8786   the mutants on a Dask scheduler (as make regress)
+#   make mutate MUTATE_ARGS=--report | --survivors-only   table from stored results | rerun survivors only
 .PHONY: mutate
 mutate: check-toolchain
 	$(SIM_ENV) JOBS=$(JOBS) $(PY) -m tb.tools.mutate $(MUTATE_ARGS)

@@ -51,8 +51,7 @@ async def _run(dut, name: str, traffic: str, seq, *args) -> None:
 def _directed(entry):
     """A test running ``entry.seq`` under each of its traffic shapes."""
 
-    # 2M cycles: a hang fails, not stalls CI
-    @cocotb.test(name=entry.name, timeout_time=20 * TIMEOUT_SCALE, timeout_unit="ms")
+    @cocotb.test(name=entry.name, timeout_time=20 * TIMEOUT_SCALE, timeout_unit="ms")  # 2M cycles: a hang fails, not stalls CI
     @cocotb.parametrize(traffic=entry.traffic)
     async def test(dut, traffic: str) -> None:
         await _run(dut, f"{entry.name}/traffic={traffic}", traffic, entry.seq)

@@ -10,7 +10,8 @@
 2. checks the original design (``mutsel`` 0) passes the screen and the rest;
 3. runs each mutant (``tb/tools/mutate_run.py``): the screen, then the rest of
    the default co-simulation of that configuration only for screen survivors,
-   stopping at the first failure; ``--jobs`` mutants at a time;
+   stopping at the first failure; ``--jobs`` mutants at a time (threads), or
+   on a Dask scheduler (``--scheduler``/``SCHEDULER``, the regression's engine);
 4. tries to prove each survivor equivalent with Yosys (``tb/tools/mutate_equiv.py``);
 5. prints the table, writes ``build/mutate/summary.json`` and ``report.html``
    (``tb/tools/mutate_report.py``).
@@ -71,7 +72,8 @@ def load(pool: Pool, index: int, stamp: str, stale_kills: bool = False) -> Optio
     o = Outcome(**d["outcome"])
     if d.get("stamp") == stamp:
         return o
-    if stale_kills and o.status == "killed":
+    argued = o.id in NOTES and NOTES[o.id][0] == "equivalent"
+    if stale_kills and (o.status in ("killed", "equivalent") or argued):  # a proof does not depend on the testbench
         o.extra["testbench"] = d.get("stamp")  # killed by an older testbench, not rerun
         return o
     return None
@@ -101,8 +103,29 @@ class Progress:
               f"  ({'stored' if cached else f'{o.seconds:.1f} s'})  [{self.killed} killed so far]", flush=True)
 
 
+def report_only(configs: list[str], count: int, seed: int) -> dict:
+    """The summary of the stored results (no simulation); survivors get their (cached) Yosys proof."""
+    from . import mutate_equiv
+
+    pools, outcomes = [], {}
+    for name in configs:
+        pool = generate(CONFIGS[name], seed)
+        pools.append((pool, None, ""))
+        for k in range(1, count + 1):
+            f = _result_file(pool, k)
+            if not f.exists():
+                raise SystemExit(f"mutate --report: no stored result for {MutantId(name, seed, k)}; run make mutate")
+            d = json.loads(f.read_text())
+            o = Outcome(**d["outcome"])
+            if o.status == "survived" and o.id not in NOTES:
+                verdict, note = mutate_equiv.check(pool, k)
+                o.status, o.note = ("equivalent", note) if verdict == "proved" else (o.status, o.note or note)
+            outcomes[o.id] = o
+    return summarize(pools, outcomes, count, seed)
+
+
 def campaign(configs: list[str], count: int, seed: int, jobs: int, equiv: bool = True,
-             survivors_only: bool = False) -> dict:
+             survivors_only: bool = False, scheduler: str = "") -> dict:
     """Every pool, the original check, every mutant, the equivalence proofs: the summary dict.
     ``survivors_only``: after a testbench change, rerun only the mutants that were not
     killed (a kill by the older testbench is kept and marked as such)."""
@@ -136,16 +159,31 @@ def campaign(configs: list[str], count: int, seed: int, jobs: int, equiv: bool =
             prog.line(o, cached=True)
         else:
             pending.append((pool, out, stamp, k))
-    with ThreadPoolExecutor(max(1, jobs)) as ex:
-        futs = {ex.submit(mutate_run.run_mutant, pool, k, out): (pool, stamp, k) for pool, out, stamp, k in pending}
-        for f in as_completed(futs):
-            pool, stamp, k = futs[f]
-            o = f.result()
-            if o.status == "survived":
-                _apply_note(o)
-            store(pool, k, stamp, o)
-            outcomes[o.id] = o
-            prog.line(o)
+    def finished(pool, stamp, k, o: Outcome) -> None:
+        if o.status == "survived":
+            _apply_note(o)
+        store(pool, k, stamp, o)
+        outcomes[o.id] = o
+        prog.line(o)
+
+    if scheduler:  # the regression's Dask engine: a farm's scheduler (workers build what they need)
+        from distributed import as_completed as dask_completed
+
+        from .regress_dask import connect, shutdown
+
+        client, cluster = connect(scheduler, jobs)
+        try:
+            futs = {client.submit(mutate_run.task, pool.cfg.name, pool.seed, k, pure=False): (pool, stamp, k)
+                    for pool, _, stamp, k in pending}
+            for f in dask_completed(futs):
+                finished(*futs[f], Outcome(**f.result()))
+        finally:
+            shutdown(client, cluster)
+    else:
+        with ThreadPoolExecutor(max(1, jobs)) as ex:
+            futs = {ex.submit(mutate_run.run_mutant, pool, k, out): (pool, stamp, k) for pool, out, stamp, k in pending}
+            for f in as_completed(futs):
+                finished(*futs[f], f.result())
     if equiv:
         for pool, _, stamp in pools:
             for k in range(1, count + 1):
@@ -187,6 +225,8 @@ def summarize(pools, outcomes: dict[str, Outcome], count: int, seed: int) -> dic
                             "cell": m.cell, "reproduce": reproduce(m.id)})
         rows.append(c)
     total = {k: sum(r[k] for r in rows) for k in ("generated", "killed", "killed_screen", "survived", "equivalent")}
+    # --survivors-only: kills (and proofs) stored by an older testbench, not rerun.
+    total["from_older_testbench"] = sum(1 for m in mutants if m["extra"].get("testbench"))
     live = total["generated"] - total["equivalent"]
     total["kill_rate"] = round(total["killed"] / live, 4) if live else 1.0
     return {"yosys": yosys_version(), "seed": seed, "count_per_config": count, "configs": rows, "total": total,
@@ -205,6 +245,9 @@ def table(summary: dict) -> str:
                      f"{r['equivalent']:>11} {rate:>10}")
     lines.append("kill rate = killed / (generated - equivalent); target "
                  f"{100 * summary['target']:.0f} %")
+    if summary["total"].get("from_older_testbench"):
+        lines.append(f"({summary['total']['from_older_testbench']} kills/proofs kept from an older testbench: "
+                     "--survivors-only reran only the survivors)")
     surv = [m for m in summary["mutants"] if m["status"] == "survived"]
     if surv:
         lines.append(f"\n{len(surv)} survivors (reproduce: make mutate MUTANT=<id>):")
@@ -243,6 +286,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     p.add_argument("--mutant", default=os.environ.get("MUTANT") or None, help="rerun one mutant: <config>:<seed>:<index>")
     p.add_argument("--no-equiv", action="store_true", help="skip the Yosys equivalence proofs of survivors")
     p.add_argument("--target", type=float, default=TARGET)
+    p.add_argument("--scheduler", default=os.environ.get("SCHEDULER", ""),
+                   help="a Dask scheduler (address or file) to run the mutants on, as make regress does")
+    p.add_argument("--report", action="store_true", help="only the table and report of the stored results")
     p.add_argument("--survivors-only", action="store_true", default=bool(os.environ.get("SURVIVORS_ONLY")),
                    help="after a testbench change: rerun the survivors, keep the older kills (marked)")
     a = p.parse_args(argv)
@@ -254,7 +300,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         raise SystemExit(f"mutate: unknown configuration(s) {', '.join(unknown)}")
     print(f"mutate: {yosys_version()}; sampling seed {a.seed}; {a.count} mutants per configuration on "
           f"{', '.join(configs)}; {a.jobs} at a time; co-simulation seed {mutate_run.SEED}", flush=True)
-    summary = campaign(configs, a.count, a.seed, a.jobs, equiv=not a.no_equiv, survivors_only=a.survivors_only)
+    if a.report:
+        summary = report_only(configs, a.count, a.seed)
+    else:
+        summary = campaign(configs, a.count, a.seed, a.jobs, equiv=not a.no_equiv, survivors_only=a.survivors_only,
+                           scheduler=a.scheduler)
     summary["target"] = a.target
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "summary.json").write_text(json.dumps(summary, indent=1))

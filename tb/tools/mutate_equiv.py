@@ -16,6 +16,7 @@ report's note argues it), or be a real gap of the testbench.
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 from .mutate_gen import YOSYS, Pool, _prepare
@@ -34,6 +35,18 @@ def check(pool: Pool, index: int) -> tuple[str, str]:
               f"equiv_make gold gate equiv; hierarchy -top equiv; "
               f"equiv_struct; equiv_simple; equiv_induct; equiv_status -assert")
     log = folder / f"{index}.log"
+    cached = folder / f"{index}.json"  # a verdict depends on the RTL, the pool and this script only
+    if cached.exists():
+        d = json.loads(cached.read_text())
+        if d.get("script") == script:
+            return d["verdict"], d["note"]
+    verdict, note = _prove(script, folder, log)
+    if verdict != "error":
+        cached.write_text(json.dumps({"script": script, "verdict": verdict, "note": note}))
+    return verdict, note
+
+
+def _prove(script: str, folder, log) -> tuple[str, str]:
     try:
         proc = subprocess.run([YOSYS, "-q", "-l", str(log), "-p", script], cwd=folder, capture_output=True,
                               text=True, timeout=TIMEOUT_S)

@@ -32,6 +32,9 @@ def write_html(summary: dict, path: Path) -> None:
         out.append(_row([e(r["config"])] + [r[k] for k in ("generated", "killed", "killed_screen", "survived",
                                                            "equivalent")] + [rate]))
     out.append("</table>")
+    if t.get("from_older_testbench"):
+        out.append(f"<p>{t['from_older_testbench']} kills or proofs were kept from an older testbench "
+                   "(<code>--survivors-only</code> reran only the survivors).</p>")
     out.append(f"<p>Screen (cocotb test regex): <code>{e(summary['screen'])}</code>; the rest: "
                f"<code>{e(summary['rest'])}</code>; test timeouts scaled by {summary['timeout_scale']}.</p>")
     for title, status in (("Survivors", "survived"), ("Equivalent", "equivalent"), ("Killed", "killed")):

@@ -104,3 +104,12 @@ def run_mutant(pool: Pool, index: int, out: Optional[Path] = None, sim: str = SI
             break
     res.seconds = round(time.monotonic() - t0, 2)
     return res
+
+
+def task(config: str, seed: int, index: int) -> dict:
+    """One mutant as a Dask task (``make mutate SCHEDULER=...``): the worker makes the pool and
+    its build itself (cached and locked, once per machine) and returns the outcome as data."""
+    from ..bindings import CONFIGS
+    from .mutate_gen import generate
+
+    return run_mutant(generate(CONFIGS[config], seed), index).as_dict()
