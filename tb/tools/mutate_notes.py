@@ -17,4 +17,17 @@ NOTES: dict[str, tuple[str, str]] = {
                 "(rtl/README.md), and every pulse follows a read that reloads the register"),
     "n8:1:97": ("equivalent", "seq_vec_q in S_IDLE without tw_send/cfg_start_walk: a held value nobody reads; "
                 "S_RAW and S_WALK load it before use"),
+    "n8_w64_trk_fifo2:1:4": ("equivalent", "bit 4 of the odd PBA DWORD of a 64-bit read: with 8 vectors that DWORD "
+                             "(vectors 32..63) is constant 0, as is the mutation"),
+    "n8_w64_trk_fifo2:1:48": ("equivalent", "address bit 1 only matters for a misaligned access, which shape_ok "
+                              "rejects whatever in_pba says (ok = shape_ok && (in_table || in_pba))"),
+    "n8_w64_trk_fifo2:1:104": ("equivalent", "count_q of a 2-deep FIFO is 0, 1 or 2: XOR-ing bit 0 into bit 1 "
+                               "leaves count_q != 0 unchanged for all three (3 is unreachable)"),
+    "n8_w64_trk_fifo2:1:73": ("out of reach", "a constant use-counter read address pushed out of range (bit 13): "
+                              "Yosys reads undefined, but the simulators index the 8-entry array with the "
+                              "low address bits, so the written netlist simulates as the original"),
+    "n8_w64_trk_fifo2:1:115": ("out of reach", "as n8_w64_trk_fifo2:1:73: a constant use-counter read address "
+                               "pushed out of range (bit 4) that the simulators wrap back into the array"),
+    "n8_w64_trk_fifo2:1:108": ("equivalent", "the S_IDLE arm without tw_send/cfg_start_walk holds state_q, which "
+                               "is S_IDLE (2'b00) there: clearing its bit 1 changes nothing"),
 }
