@@ -24,10 +24,11 @@ NOTES: dict[str, tuple[str, str]] = {
     "n8_w64_trk_fifo2:1:104": ("equivalent", "count_q of a 2-deep FIFO is 0, 1 or 2: XOR-ing bit 0 into bit 1 "
                                "leaves count_q != 0 unchanged for all three (3 is unreachable)"),
     "n8_w64_trk_fifo2:1:73": ("out of reach", "a constant use-counter read address pushed out of range (bit 13): "
-                              "Yosys reads undefined, but the simulators index the 8-entry array with the "
-                              "low address bits, so the written netlist simulates as the original"),
+                              "Yosys reads undefined, but Verilator (the campaign's simulator) indexes the "
+                              "8-entry array with the low address bits, so the written netlist simulates there "
+                              "exactly as the original"),
     "n8_w64_trk_fifo2:1:115": ("out of reach", "as n8_w64_trk_fifo2:1:73: a constant use-counter read address "
-                               "pushed out of range (bit 4) that the simulators wrap back into the array"),
+                               "pushed out of range (bit 4) that Verilator wraps back into the array"),
     "n8_w64_trk_fifo2:1:108": ("equivalent", "the S_IDLE arm without tw_send/cfg_start_walk holds state_q, which "
                                "is S_IDLE (2'b00) there: clearing its bit 1 changes nothing"),
 }
