@@ -93,3 +93,16 @@ test-cosim:
 SEEDS ?= 4
 regress: check-toolchain
 	$(SIM_ENV) SEEDS=$(SEEDS) JOBS=$(JOBS) $(PY) -m tb.tools.regress $(REGRESS_ARGS)
+
+# ---------------------------------------------------------------------------
+# Mutation coverage (tb/tools/mutate.py): Yosys `mutate` mutants of the RTL, each
+# through a screen and then the rest of the default co-simulation; not part of
+# `make test` (tests/test_mutate_smoke.py runs a handful of fixed mutants).
+#   make mutate [CONFIGS=n8,n8_w64_trk_fifo2] [COUNT=150] [MUTATE_SEED=1] [JOBS=2]
+#       build/mutate/{summary.json,report.html}, the table on stdout
+#   make mutate MUTANT=n8:1:17     one mutant alone (its reproduce command)
+#   make mutate SCHEDULER=tcp://host:8786   the mutants on a Dask scheduler (as make regress)
+#   make mutate MUTATE_ARGS=--report | --survivors-only   table from stored results | rerun survivors only
+.PHONY: mutate
+mutate: check-toolchain
+	$(SIM_ENV) JOBS=$(JOBS) $(PY) -m tb.tools.mutate $(MUTATE_ARGS)

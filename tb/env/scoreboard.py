@@ -93,6 +93,8 @@ class MsixScoreboard:
         self.model.on_intx_deassert = self._on_intx
 
         self.tlps_checked = 0
+        #: Called with every CommitRecord once replayed (a directed sequence counts its scenario with it).
+        self.observers: list[Callable[[CommitRecord], None]] = []
         self.err_expected_at: Optional[int] = None
         self.err_seen_at: Optional[int] = None
 
@@ -144,6 +146,8 @@ class MsixScoreboard:
         if len(rec.messages) > 1:
             for m in rec.messages:
                 m.burst = len(rec.messages)
+        for observe in self.observers:
+            observe(rec)
         return rec
 
     def _on_message(self, address: int, data: int) -> None:

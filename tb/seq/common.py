@@ -8,9 +8,14 @@ what the DUT's profile does not claim is not driven (the env leaves it out).
 from __future__ import annotations
 
 import random
-from typing import Iterable
+from collections import Counter
+from typing import Any, Iterable, Optional
+
+from qemu_msix import NotifyOutcome
 
 from ..env.env import MsixEnv
+from ..env.record import CommitRecord
+from ..env.txn import Notify
 
 MSI_BASE = 0xFEE0_0000  # x86 interrupt window, a typical 32-bit MSI address
 
@@ -71,3 +76,52 @@ def flr_and_reprogram(tb: MsixEnv, rng: random.Random, hot: list[int]) -> None:
     tb.flr()
     tb.set_control(True, False)
     program_all(tb, rng.sample(hot, min(4, len(hot))))
+
+
+class Scenario:
+    """What a directed sequence's requests really did, counted from the
+    scoreboard's commit records, so that a sequence asserts its scenario
+    happened (messages sent, vectors pending, requests dropped), not only that
+    nothing mismatched. Requests on different ports commit in priority order
+    (notify last), so a sequence waits for the commits a step depends on
+    (``await tb.quiesce()``) before it counts or queues the next step.
+    """
+
+    def __init__(self, tb: MsixEnv, name: str) -> None:
+        self.tb, self.name = tb, name
+        self.records: list[CommitRecord] = []
+        self._mark = 0
+        tb.scoreboard.observers.append(self.records.append)
+
+    def phase(self) -> None:
+        """Count from here on."""
+        self._mark = len(self.records)
+
+    def _since(self) -> list[CommitRecord]:
+        return self.records[self._mark:]
+
+    def commits(self, kind: type) -> list[CommitRecord]:
+        """The committed requests of one kind (``Notify``, ``CfgAccess`` ...) since the phase began."""
+        return [r for r in self._since() if type(r.op) is kind]
+
+    def notifies(self) -> dict[str, int]:
+        """Notify outcomes since the phase began, by name (SENT, PENDING, DROPPED_UNUSED, DROPPED_RANGE)."""
+        return dict(Counter(r.outcome.name for r in self._since() if type(r.op) is Notify))
+
+    def messages(self, cause: Optional[str] = None) -> int:
+        """Messages decided since the phase began (all, or of one cause: notify, entry_unmask, ...)."""
+        return sum(1 for r in self._since() for m in r.messages if cause is None or m.cause == cause)
+
+    def require(self, what: str, got: Any, expected: Any) -> None:
+        if got != expected:
+            raise AssertionError(f"scenario {self.name}: {what}: expected {expected}, got {got}")
+
+    @staticmethod
+    def outcomes(**counts: int) -> dict[str, int]:
+        """``outcomes(SENT=3, PENDING=0)`` as ``notifies()`` reports it (zero counts left out)."""
+        return {NotifyOutcome[k].name: n for k, n in counts.items() if n}
+
+
+def notify_limit(tb: MsixEnv) -> int:
+    """Vectors the notify port can carry (wider ones are not driven)."""
+    return 1 << len(getattr(tb.dut, tb.binding.signals["notify.vector"]))

@@ -26,22 +26,32 @@ PROFILE = CFG.binding_def().profile
 RANDOM_OPS = int(os.environ.get("MSIX_RANDOM_OPS", "1500"))
 #: Request budget of a coverage-closure test (MSIX_CLOSURE_OPS).
 CLOSURE_OPS = int(os.environ.get("MSIX_CLOSURE_OPS", "8000"))
+#: Scale of every test's timeout: a mutant that hangs the DUT (tb/tools/mutate.py) fails fast.
+TIMEOUT_SCALE = float(os.environ.get("MSIX_TIMEOUT_SCALE", "1"))
+#: MSIX_FAILFAST=1: once a test has failed, the later ones end at once (mutation runs).
+FAILFAST = os.environ.get("MSIX_FAILFAST", "0") not in ("", "0")
+_failed: list[str] = []
 
 
 async def _run(dut, name: str, traffic: str, seq, *args) -> None:
     """One test: ``name`` is the cocotb test name (it also keys the random streams)."""
+    if FAILFAST and _failed:
+        dut._log.info("skipped after the failure of %s (MSIX_FAILFAST)", _failed[0])
+        return
     seed = int(os.environ.get("MSIX_SEED", cocotb.RANDOM_SEED))
     tb = MsixEnv(dut, CFG, traffic=traffic, seed=seed, name=name)
     dut._log.info("SEED=%s config=%s test=%s; %s", seed, CFG.name, name, tb.describe())
+    _failed.append(name)  # removed again on success; a timeout cancels this coroutine here
     await tb.reset()
     await seq(tb, *args)
     await tb.finish()
+    _failed.remove(name)
 
 
 def _directed(entry):
     """A test running ``entry.seq`` under each of its traffic shapes."""
 
-    @cocotb.test(name=entry.name, timeout_time=20, timeout_unit="ms")  # 2M cycles: a hang fails, not stalls CI
+    @cocotb.test(name=entry.name, timeout_time=20 * TIMEOUT_SCALE, timeout_unit="ms")  # 2M cycles: a hang fails, not stalls CI
     @cocotb.parametrize(traffic=entry.traffic)
     async def test(dut, traffic: str) -> None:
         await _run(dut, f"{entry.name}/traffic={traffic}", traffic, entry.seq)
@@ -55,7 +65,8 @@ for _entry in DIRECTED:
         globals()[f"test_{_entry.name}"] = _directed(_entry)
 
 
-@cocotb.test(name="random_mix", timeout_time=20 * max(1, RANDOM_OPS // 1500), timeout_unit="ms")
+@cocotb.test(name="random_mix", timeout_time=20 * TIMEOUT_SCALE * max(1, RANDOM_OPS // 1500),
+             timeout_unit="ms")
 @cocotb.parametrize(mix=tuple(random_mix.MIXES), traffic=ALL_TRAFFIC)
 async def random_mix_test(dut, mix: str, traffic: str) -> None:
     """Constrained-random mixes (see ``random_mix_seq``) under each traffic shape."""

@@ -243,19 +243,23 @@ def run(
     extra_env: Optional[dict[str, str]] = None,
     quiet: bool = True,
     coverage: bool = False,
+    prebuilt: Optional[Path] = None,
+    extra_plusargs: tuple[str, ...] = (),
 ) -> RunResult:
     """Run the cocotb tests (all, or those whose name matches ``test``) on a build of ``cfg``.
 
     ``coverage=True`` (the regression) runs the Verilator ``--coverage`` build and
     samples the functional model; the run folder then holds ``coverage.dat``
     (code), ``functional.xml`` (functional) and ``stats.json`` (requests simulated).
-    ``COV=1`` samples the functional model on the ordinary build.
+    ``COV=1`` samples the functional model on the ordinary build. ``prebuilt``
+    runs an existing build folder instead (the mutation campaign's netlist,
+    tb/tools/mutate_gen.py), with ``extra_plusargs`` (``+mutsel=<k>``).
     """
     from cocotb_tools.runner import get_runner
 
     seed = pick_seed() if seed is None else seed
     waves = waves_requested() if waves is None else waves
-    out = build(sim, cfg, waves, coverage)
+    out = prebuilt or build(sim, cfg, waves, coverage)
     test_dir = out / "runs" / (tag or f"seed{seed}")
     test_dir.mkdir(parents=True, exist_ok=True)
     xml = test_dir / "results.xml"
@@ -277,6 +281,7 @@ def run(
     runner = get_runner(sim)
     toplevel = cfg.binding_def().toplevel
     plusargs = [f"+dumpfile_path={test_dir / (toplevel + '.fst')}"] if waves and sim == "icarus" else []
+    plusargs += list(extra_plusargs)
     sim_exit = 0
     try:
         runner.test(
