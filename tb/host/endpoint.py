@@ -246,13 +246,17 @@ class MsixEndpoint(Endpoint):
             return f"partial QWORD write (BE {tlp.first_be:#x}/{tlp.last_be:#x})"
         return None
 
-    async def _mem_read_tlp(self, tlp: Tlp) -> None:
+    def _begin(self, tlp: Tlp) -> tuple[int, list, Optional[str]]:
+        """A BAR0 request arrives: (offset, its AXI log, why it is refused or None)."""
         offset = self._bar_offset(tlp)
         if self.on_request is not None:
             self.on_request(tlp)
-        log = []
+        log: list = []
         self.axi_log.append((tlp, log))
-        why = self.shape(tlp, offset)
+        return offset, log, self.shape(tlp, offset)
+
+    async def _mem_read_tlp(self, tlp: Tlp) -> None:
+        offset, log, why = self._begin(tlp)
         data, ok = b"", why is None
         if ok:
             axil = self.tb.axil
@@ -276,12 +280,7 @@ class MsixEndpoint(Endpoint):
         await self._complete(tlp, cpl)
 
     async def _mem_write_tlp(self, tlp: Tlp) -> None:
-        offset = self._bar_offset(tlp)
-        if self.on_request is not None:
-            self.on_request(tlp)
-        log = []
-        self.axi_log.append((tlp, log))
-        why = self.shape(tlp, offset)
+        offset, log, why = self._begin(tlp)
         if why is None:
             axil, nb = self.tb.axil, self.bus_bytes
             payload = int.from_bytes(tlp.get_data(), "little")

@@ -14,12 +14,8 @@ from ..seq import host as h
 ALL_TRAFFIC = tuple(TRAFFIC)
 
 
-@dataclass(frozen=True)
-class Entry:
-    name: str
-    seq: Callable
-    traffic: tuple[str, ...] = ALL_TRAFFIC
-    verifies: str = ""
+class _Needs:
+    """A plan row whose sequence says what it needs (``@requires``)."""
 
     @property
     def requires(self) -> tuple[str, ...]:
@@ -27,6 +23,14 @@ class Entry:
 
     def runs_on(self, profile) -> bool:
         return all(profile.has(f) for f in self.requires)
+
+
+@dataclass(frozen=True)
+class Entry(_Needs):
+    name: str
+    seq: Callable
+    traffic: tuple[str, ...] = ALL_TRAFFIC
+    verifies: str = ""
 
 
 #: Directed tests, in the order the simulator runs them.
@@ -53,20 +57,13 @@ DIRECTED = (
 
 
 @dataclass(frozen=True)
-class HostPhase:
+class HostPhase(_Needs):
     """One phase of the host test (``host/traffic=<shape>``, tb/tests/host_tests.py):
     a root complex drives the function over TLPs through the endpoint adapter."""
 
     name: str
     seq: Callable
     verifies: str = ""
-
-    @property
-    def requires(self) -> tuple[str, ...]:
-        return getattr(self.seq, "requires", ())
-
-    def runs_on(self, profile) -> bool:
-        return all(profile.has(f) for f in self.requires)
 
 
 #: Features the host path needs: the adapter drives the config and FLR ports and forwards TLPs.
