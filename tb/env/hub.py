@@ -101,7 +101,7 @@ class CycleHub:
         self._due: dict[Callable, float] = {}  # falling step -> sim time of the falling edge it runs at
         self._joining: list[tuple[list, Any, int]] = []  # (list, entry, sim time added)
         self._wake = Event()
-        self.period: Optional[int] = None  # sim steps; cycle skipping needs it (set_clock)
+        self.period: Optional[int] = None  # sim steps (set_clock, before any agent joins)
         self._rise0: Optional[int] = None
         self._alarm_at: Optional[int] = None  # sim time of the earliest pending alarm
         self._task = cocotb.start_soon(self._run())
@@ -186,7 +186,7 @@ class CycleHub:
     def _on_falling(self, now: int) -> None:
         if self._joining:
             self._admit(self.falling, now)
-        due, period = self._due, self.period or 0
+        due, period = self._due, self.period
         leaving = []
         for step in self.falling:
             if due[step] > now:
@@ -194,12 +194,8 @@ class CycleHub:
             r = step()
             if r is True:
                 leaving.append(step)
-            elif not r:
-                due[step] = now + period
-            elif period:
-                due[step] = now + r * period
             else:
-                raise RuntimeError("CycleHub.set_clock() before a step sleeps")
+                due[step] = now + (r or 1) * period
         for step in leaving:
             self.falling.remove(step)
             del due[step]
@@ -207,24 +203,15 @@ class CycleHub:
     async def _run(self) -> None:
         rising_edge, falling_edge = RisingEdge(self.clock), FallingEdge(self.clock)
         inf = float("inf")
-        next_rising = str(self.clock.value) != "1"  # which edge comes next (before the period is known)
         last, last_rising = None, False  # the edge just processed (sim time, kind), None after a sleep
         while True:
             if not (self.rising or self.falling or self._joining):
                 self._wake.clear()
                 await self._wake.wait()
-                next_rising = str(self.clock.value) != "1"
                 last = None
             period, rise0 = self.period, self._rise0
-            if period is None or rise0 is None:  # every edge, until the phase is known
-                if next_rising:
-                    await rising_edge
-                    self._on_rising(get_sim_time())
-                else:
-                    await falling_edge
-                    self._on_falling(get_sim_time())
-                next_rising = not next_rising
-                continue
+            if period is None or rise0 is None:
+                raise RuntimeError("CycleHub: set_clock() before any agent joins")
             # Busy fast path: the edge right after the one just processed is due.
             if last is not None:
                 if last_rising:
