@@ -68,14 +68,15 @@ class CycleHub:
 
     Monitors register a *rising step* with a ``needed()`` predicate (a request
     port: its driver presents; an output: its valid is high and its ready is
-    high); drivers and ready sinks a *falling step*, whose return value says
+    high); drivers and the settle gate a *falling step*, whose return value says
     when it is due again: ``True`` leaves the hub, ``False``/``None`` the next
     falling edge, an int ``k`` the k-th falling edge from now, :data:`PARK`
     until :meth:`wake` (a driver waiting for its handshake).
 
     Between the edges where something is due the hub sleeps on one timer; a
-    DUT output whose valid rises (:meth:`poke`, from a value-change watch) or
-    a step joining wakes it. So an idle gap or a back-pressure stall of any
+    DUT output whose valid rises (:meth:`poke`, from a value-change watch), a
+    ready rising under it (a :class:`~tb.env.traffic.ReadySink`, its own task)
+    or a step joining wakes it. So an idle gap or a back-pressure stall of any
     length costs one wake, and the cycles stay exact: a step that would have
     done nothing is all that is skipped.
 
@@ -268,17 +269,14 @@ class CycleHub:
         self._wake.set()
 
 
-async def attached(hub: CycleHub, step: Callable, rising: bool, needed: Optional[Callable[[], Any]] = None,
+async def attached(hub: CycleHub, step: Callable, needed: Optional[Callable[[], Any]] = None,
                    watch: Optional[tuple[Any, Callable[[], Any]]] = None) -> None:
-    """An agent's task: ``step`` runs on the hub until this task is cancelled.
+    """A monitor's task: its rising ``step`` runs on the hub until this task is cancelled.
 
     ``watch = (handle, changed)``: ``changed()`` runs at every value change of
     ``handle`` (a DUT valid), and a true result wakes the hub.
     """
-    if rising:
-        hub.add_rising(step, needed)
-    else:
-        hub.add_falling(step)
+    hub.add_rising(step, needed)
     try:
         if watch is None:
             await Event().wait()  # only cancellation ends it

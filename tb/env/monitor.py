@@ -88,7 +88,7 @@ class _SampledMonitor(BusMonitor):
 
     def _monitor_recv(self):
         needed, watch = self._needed()
-        return attached(CycleHub.of(self.clock), self._step(), rising=True, needed=needed, watch=watch)
+        return attached(CycleHub.of(self.clock), self._step(), needed=needed, watch=watch)
 
 
 class ValidReadyMonitor(_SampledMonitor):
