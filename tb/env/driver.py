@@ -38,6 +38,7 @@ class ValidReadyDriver(BusDriver):
         self._blocked = False  # gap over, waiting for the settle gate
         self._gap = 0
         self._valid_high = False
+        self._held = False  # a burst plays this port (tb/env/burst.py)
         super().__init__(dut, None, clock)
         self._valid_handles = [getattr(self.bus, v) for v in port.valids]
         self._field_handles = [(f, getattr(self.bus, role)) for f, role in port.fields]
@@ -57,7 +58,7 @@ class ValidReadyDriver(BusDriver):
                event: Optional[Event] = None, **kwargs) -> None:
         """Queue a request (cocotb-bus ``Driver.append``)."""
         self._sendQ.append((transaction, callback, event, kwargs))
-        if not self._stepping and not self._stopped:
+        if not self._stepping and not self._stopped and not self._held:
             self._stepping = True
             self._hub.add_falling(self._step)
 
@@ -80,6 +81,39 @@ class ValidReadyDriver(BusDriver):
         """Wait until every queued request has been accepted."""
         if not self.idle:
             await self._empty.wait()
+
+    # -- bursts (tb/env/burst.py) -------------------------------------------
+    def draw_gaps(self, n: int) -> list[int]:
+        """The idle gaps of the next ``n`` requests, drawn as the driver would draw them."""
+        return [next(self._idle) for _ in range(n)]
+
+    def fresh(self) -> bool:
+        """Requests are queued and none presented yet (the first waits for its falling
+        edge), and nobody waits on one of them alone: a burst can take them."""
+        return (self._stepping and self._current is None and self._hub.joining(self._step)
+                and all(cb is None and ev is None for _, cb, ev, _ in self._sendQ))
+
+    def take_queued(self) -> list:
+        """Hand the queued requests over (to a burst), before the driver presents any."""
+        self._hub.remove(self._step)
+        self._stepping = False
+        txns = [txn for txn, *_ in self._sendQ]
+        self._sendQ.clear()
+        return txns
+
+    def hold_idle(self) -> None:
+        """A burst plays the port: busy until :meth:`release_idle`; requests queued meanwhile wait for it."""
+        self._held = self._in_flight = True
+        self._empty.clear()
+
+    def release_idle(self) -> None:
+        self._held = self._in_flight = False
+        if self._sendQ:
+            if not self._stopped:
+                self._stepping = True
+                self._hub.add_falling(self._step)
+        else:
+            self._empty.set()
 
     def accepted(self, _txn: Any = None) -> None:
         """Called by the monitor at the handshake edge."""

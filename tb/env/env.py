@@ -16,6 +16,7 @@ the record -> the ``msi`` monitor reports the message leaving the DUT ->
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -32,6 +33,7 @@ from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
 from . import cov as msix_cov
 from . import ports
 from .axil_master import AxiLiteMaster
+from .burst import Bursts, Feed, OutputLog, Player, output_ports, request_ports
 from .bus_map import is_valid_access
 from .completions import Completions
 from .config import MsixConfig
@@ -58,7 +60,8 @@ REQUEST_ORDER = ("bar_write", "bar_read", "cfg", "ctrl", "notify", "use", "flr")
 class MsixEnv:
     """Testbench of one DUT: clock, agents (by port name), scoreboard, coverage, helpers."""
 
-    def __init__(self, dut, cfg: MsixConfig, *, traffic: str = "none", seed: int = 0, name: str = "test"):
+    def __init__(self, dut, cfg: MsixConfig, *, traffic: str = "none", seed: int = 0, name: str = "test",
+                 bursts: bool = True):
         self.dut = dut
         self.cfg = cfg
         self.binding = b = cfg.binding_def()
@@ -139,6 +142,9 @@ class MsixEnv:
         if not p.access_errors:
             self.axil.allow = lambda op: is_valid_access(self.model, op, self.axil.nbytes)
         self.monitors: dict[str, object] = {}
+        #: Queued requests play as bursts where they can (tb/env/burst.py); ``bursts=False``: always live.
+        self.bursts: Optional[Bursts] = None
+        self._allow_bursts = bursts
         self._tasks: list = []
         self._t0 = 0.0
         #: Functional coverage (tb/env/cov.py), sampled from the records when MSIX_COV=1.
@@ -164,26 +170,29 @@ class MsixEnv:
             cov.start()
             commit = lambda op: cov.on_commit(sb.commit(op))  # noqa: E731
 
-        def monitor(cls, pdef, signals, callback, driving=None):
-            return cls(dut, pdef, signals, clk, callback=callback, on_xz=on_xz, driving=driving)
+        # The scoreboard and coverage hear the monitors through the feed (held while a burst plays).
+        feed = Feed(sb)
+        order = itertools.count()  # the monitors' order at one edge (the hub runs them as they join)
+
+        def monitor(name, cls, pdef, signals, check, driving=None):
+            m = mons[name] = cls(dut, pdef, signals, clk, on_xz=on_xz, driving=driving)
+            m.order = next(order)
+            m.add_callback(feed.port(m.order, check))
 
         mons = self.monitors
         for port in REQUEST_ORDER:
             if port in self.drivers:
                 pdef = ports.REQUESTS[port]
                 cls = ChangeMonitor if port == "ctrl" else ValidReadyMonitor
-                mons[port] = monitor(cls, pdef, b.port_signals(pdef.name), commit, self.drivers[port].driving)
-        msi_check = sb.check_msi if cov is None else (lambda m: cov.on_msi(sb.check_msi(m)))  # noqa: E731
-        mons["bar_b"] = monitor(ValidReadyMonitor, ports.BAR_B, b.port_signals("bar"), sb.check_b)
-        mons["bar_r"] = monitor(ValidReadyMonitor, ports.BAR_R, b.port_signals("bar"), sb.check_r)
-        if p.config == "port":
-            mons["cfg_r"] = monitor(PulseMonitor, ports.CFG_R, b.port_signals("cfg"), sb.check_cfg_rdata)
-        mons["msi"] = monitor(ValidReadyMonitor, ports.MSI[p.msi], b.port_signals("msi"), msi_check)
-        if p.intx:
-            mons["intx"] = monitor(PulseMonitor, ports.STROBE, {"strobe": b.signal("intx")}, sb.check_intx)
+                monitor(port, cls, pdef, b.port_signals(pdef.name), commit, self.drivers[port].driving)
+        checks = {"bar_b": sb.check_b, "bar_r": sb.check_r, "cfg_r": sb.check_cfg_rdata, "intx": sb.check_intx,
+                  "msi": sb.check_msi if cov is None else (lambda m: cov.on_msi(sb.check_msi(m)))}
+        outputs = output_ports(b)
+        for name, (pdef, signals) in outputs.items():
+            monitor(name, ValidReadyMonitor if pdef.ready else PulseMonitor, pdef, signals, checks[name])
         if p.err_flag:
-            mons["err"] = RiseMonitor(dut, b.signal("err_notify_range"), clk, callback=sb.err_rose)
-        # Monitors also release the drivers / waiting callers.
+            mons["err"] = RiseMonitor(dut, b.signal("err_notify_range"), clk, callback=feed.port(next(order), sb.err_rose))
+        # Monitors also release the drivers / waiting callers (at once, also while a burst plays).
         for port, drv in self.drivers.items():
             mons[port].add_callback(drv.accepted)
         mons["bar_b"].add_callback(self.axil.on_b)
@@ -191,11 +200,20 @@ class MsixEnv:
         if "cfg_r" in mons:
             mons["cfg_r"].add_callback(self._cfg_reads.complete)
         if cov is not None:  # after the scoreboard's checks: only what the DUT got right
-            mons["bar_b"].add_callback(cov.on_b)
-            mons["bar_r"].add_callback(cov.on_r)
+            mons["bar_b"].add_callback(feed.port(mons["bar_b"].order, cov.on_b))
+            mons["bar_r"].add_callback(feed.port(mons["bar_r"].order, cov.on_r))
             msi = b.port_signals("msi")
             self._tasks.append(cocotb.start_soon(cov.stall_monitor(
                 clk, getattr(dut, msi["valid"]), getattr(dut, msi["ready"]), lambda: len(sb._tlp))))
+        # Bursts (tb/env/burst.py): on the wrapper's players, without a settle gate or coverage sampling.
+        # What they log reaches every callback of the port's monitor, as if it had sampled it.
+        if self.gate is None and cov is None and self._allow_bursts:
+            players = {port: Player(dut, port, pdef, sig, self.drivers[port], mons[port], on_xz)
+                       for port, (pdef, sig) in request_ports(b).items()
+                       if port in self.drivers and Player.available(dut, port)}
+            if players:
+                logs = [OutputLog(dut, name, pdef, sig, mons[name], on_xz) for name, (pdef, sig) in outputs.items()]
+                self.bursts = Bursts(clk, feed, players, logs)
         self.sinks = []
         for port, ready, runs in self._backpressure:
             sink, mon, hub = ReadySink(ready, clk, runs), mons[port], CycleHub.of(clk)
@@ -214,9 +232,15 @@ class MsixEnv:
         for task in self._tasks:
             task.cancel()
         self._tasks = []
+        if self.bursts is not None:
+            self.bursts.close()
+            self.bursts = None
 
     async def quiesce(self) -> None:
-        """Wait until every driver has handed over all its queued requests."""
+        """Wait until every driver has handed over all its queued requests (the
+        requests queued since the last wait play as a burst, if they can)."""
+        if self.bursts is not None:
+            self.bursts.play(self.drivers)
         for d in self.drivers.values():
             await d.wait_idle()
 
@@ -381,7 +405,10 @@ class MsixEnv:
         if self.cfg.tracking:
             for v in range(self.num_vectors):
                 self.use(v)
-            await self.drivers["use"].wait_idle()
+            drv = self.drivers["use"]
+            if self.bursts is not None:
+                self.bursts.play({"use": drv})
+            await drv.wait_idle()
 
     def flr(self) -> None:
         if "flr" in self.drivers:

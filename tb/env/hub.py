@@ -125,6 +125,10 @@ class CycleHub:
         self._due.pop(step, None)
         self._joining = [j for j in self._joining if (j[1][0] if j[0] is self.rising else j[1]) != step]
 
+    def joining(self, step: Callable) -> bool:
+        """``step`` was added and has not run yet (it runs at the next edge of its kind)."""
+        return any((j[1][0] if j[0] is self.rising else j[1]) == step for j in self._joining)
+
     def poke(self) -> None:
         """Something may need the next edges (a DUT valid rose, a request was queued)."""
         self._wake.set()
@@ -270,21 +274,26 @@ class CycleHub:
 
 
 async def attached(hub: CycleHub, step: Callable, needed: Optional[Callable[[], Any]] = None,
-                   watch: Optional[tuple[Any, Callable[[], Any]]] = None) -> None:
+                   watch: Optional[tuple] = None) -> None:
     """A monitor's task: its rising ``step`` runs on the hub until this task is cancelled.
 
-    ``watch = (handle, changed)``: ``changed()`` runs at every value change of
-    ``handle`` (a DUT valid), and a true result wakes the hub.
+    ``watch = (handle, changed[, paused, resumed])``: ``changed()`` runs at every
+    value change of ``handle`` (a DUT valid), and a true result wakes the hub;
+    while ``paused()`` (a burst logs the port) the watch sleeps until the Event
+    ``resumed``, then reads again.
     """
     hub.add_rising(step, needed)
     try:
         if watch is None:
             await Event().wait()  # only cancellation ends it
         else:
-            handle, changed = watch
+            handle, changed, *pause = watch
+            paused, resumed = pause if pause else (None, None)
             change = handle.value_change
             while True:
                 await change
+                if paused is not None and paused():
+                    await resumed.wait()
                 if changed():
                     hub.poke()
     finally:

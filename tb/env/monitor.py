@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
-from cocotb.triggers import RisingEdge
+from cocotb.simtime import get_sim_time
+from cocotb.triggers import Event, RisingEdge
 from cocotb_bus.monitors import BusMonitor
 
 from .hub import CycleHub, XZValue, attached, int_reader
@@ -54,6 +55,22 @@ class _SampledMonitor(BusMonitor):
     #: The level the testbench drives on this output's ready (a :class:`ReadySink`'s
     #: ``ready``); the env sets it. No handshake can happen while it reads 0.
     ready_level: Callable[[], int] = staticmethod(lambda: 1)
+    _mute_from: Optional[int] = None
+    _resumed: Optional[Event] = None
+
+    def mute(self, after: int) -> None:
+        """From the first rising edge after ``after`` (sim steps) a burst's logger has
+        this output's handshakes (tb/env/burst.py): neither sampled nor watched."""
+        self._mute_from = after
+        self._resumed.clear()
+
+    def unmute(self) -> None:
+        self._mute_from = None
+        self._resumed.set()
+
+    def muted_now(self) -> bool:
+        return self._mute_from is not None and get_sim_time() > self._mute_from
+
     #: An output's valid as last seen by its value-change watch (2: X or Z).
     valid_level: Callable[[], int] = staticmethod(lambda: 0)
 
@@ -82,9 +99,13 @@ class _SampledMonitor(BusMonitor):
 
         changed()
         self.valid_level = lambda: level[0]
+        self._resumed = Event()
+        self._resumed.set()
+        watch = (handle, changed, self.muted_now, self._resumed)
         if self.port.ready is None:  # a strobe: sampled while high
-            return (lambda: level[0]), (handle, changed)
-        return (lambda: level[0] == 2 or (level[0] and self.ready_level())), (handle, changed)
+            return (lambda: level[0] and (self._mute_from is None or not self.muted_now())), watch
+        return (lambda: (level[0] == 2 or (level[0] and self.ready_level()))
+                and (self._mute_from is None or not self.muted_now())), watch
 
     def _monitor_recv(self):
         needed, watch = self._needed()

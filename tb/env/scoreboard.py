@@ -34,7 +34,7 @@ import shlex
 from collections import deque
 from typing import Any, Callable, Optional
 
-from cocotb.simtime import get_sim_time
+from cocotb.simtime import convert, get_sim_time
 from cocotbext.pcie.core.tlp import TlpType
 
 from qemu_msix import DecodeError, MsixFunction, NotifyOutcome
@@ -93,6 +93,8 @@ class MsixScoreboard:
         self.model.on_intx_deassert = self._on_intx
 
         self.tlps_checked = 0
+        #: The time (sim steps) of the edge being reported: now, or a logged edge (tb/env/burst.py's Feed).
+        self.now: Callable[[], int] = get_sim_time
         #: Called with every CommitRecord once replayed (a directed sequence counts its scenario with it).
         self.observers: list[Callable[[CommitRecord], None]] = []
         self.err_expected_at: Optional[int] = None
@@ -118,7 +120,7 @@ class MsixScoreboard:
             f"  operation:  #{index}: {op}\n"
             f"  expected:   {expected}\n"
             f"  actual:     {actual}\n"
-            f"  sim time:   {get_sim_time('ns')} ns (config {self.cfg.name}, binding {self.cfg.binding})\n"
+            f"  sim time:   {convert(self.now(), 'step', to='ns'):.0f} ns (config {self.cfg.name}, binding {self.cfg.binding})\n"
             f"  last operations committed:\n{recent}\n"
             f"  reproduce:  {self.repro}\n"
         )
@@ -133,7 +135,7 @@ class MsixScoreboard:
     # ------------------------------------------------------------- requests
     def commit(self, op: Any) -> CommitRecord:
         """One request took effect at this rising edge (called by a monitor)."""
-        now = get_sim_time()
+        now = self.now()
         if now == self._last_commit:
             self._fail("two requests accepted in one cycle", "at most one", op, self.op_index + 1, op)
         self._last_commit = now
@@ -263,7 +265,7 @@ class MsixScoreboard:
                        f"rdata={data_resp[0]:#x} rresp={data_resp[1]}", index, op)
 
     def check_cfg_rdata(self, data: int) -> None:
-        now = get_sim_time()
+        now = self.now()
         if not self._cfg_r:
             self._fail("unexpected cfg_rvalid", "none", f"cfg_rdata={data:#010x}", self.op_index, self._op)
         expected, mask, due, index, op = self._cfg_r.popleft()
@@ -293,7 +295,7 @@ class MsixScoreboard:
         return msg
 
     def check_intx(self, _: Any = None) -> None:
-        now = get_sim_time()
+        now = self.now()
         if not self._intx:
             self._fail("unexpected intx_deassert pulse", "none", f"pulse at t={now}", self.op_index, self._op)
         due, index, op = self._intx.popleft()
@@ -302,7 +304,7 @@ class MsixScoreboard:
 
     def err_rose(self, _: Any = None) -> None:
         if self.err_seen_at is None:
-            self.err_seen_at = get_sim_time()
+            self.err_seen_at = self.now()
 
     # ------------------------------------------------------------ end of test
     @property

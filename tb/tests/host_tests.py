@@ -29,7 +29,8 @@ TRAFFIC = host_traffic(CFG, cocotb.SIM_NAME.lower().split()[0],
 async def _host(dut, traffic: str) -> None:
     name = f"host/traffic={traffic}"
     seed = int(os.environ.get("MSIX_SEED", cocotb.RANDOM_SEED))
-    tb = MsixEnv(dut, CFG, traffic=traffic, seed=seed, name=name)
+    # Every request live (no bursts): the root complex sees each TLP leave when the RTL sends it.
+    tb = MsixEnv(dut, CFG, traffic=traffic, seed=seed, name=name, bursts=False)
     # A 64-bit BAR0 where the AXI bus is 64-bit, a 32-bit one elsewhere: both kinds run.
     bar64 = CFG.axi_width == 64
     dut._log.info("SEED=%s config=%s test=%s; %s; host: BAR0 %d-bit", seed, CFG.name, name, tb.describe(),

@@ -32,6 +32,7 @@ from typing import Iterator, Optional
 
 from ..bindings import CONFIGS, MUST_FAIL
 from ..env.config import ENV_VAR, MsixConfig
+from . import tb_top
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
@@ -89,7 +90,7 @@ def _locked(path: Path) -> Iterator[None]:
 
 def _stamp(sim: str, cfg: MsixConfig, waves: bool, args: list[str]) -> str:  # args include --coverage
     h = hashlib.sha256()
-    for src in sources(cfg):
+    for src in sources(cfg) + list(tb_top.SOURCES) + [Path(tb_top.__file__)]:
         h.update(src.read_bytes())
     h.update(repr((sim, cfg.parameters(), cfg.defines, waves, args)).encode())
     return h.hexdigest()
@@ -143,11 +144,13 @@ def build(sim: str, cfg: MsixConfig, waves: bool = False, coverage: bool = False
             return out
         out.mkdir(parents=True, exist_ok=True)
         stamp_file.unlink(missing_ok=True)
+        # The DUT inside msix_tb_top (its own ports, plus the burst players: tb/tools/tb_top.py).
+        top = out / f"{tb_top.TOP}.sv"
+        top.write_text(tb_top.generate(cfg, sources(cfg)))
         runner = get_runner(sim)
         runner.build(
-            sources=sources(cfg),
-            hdl_toplevel=cfg.binding_def().toplevel,
-            parameters=cfg.parameters(),
+            sources=sources(cfg) + list(tb_top.SOURCES) + [top],
+            hdl_toplevel=tb_top.TOP,
             defines={d: 1 for d in cfg.defines},
             build_args=args,
             build_dir=out,
@@ -279,7 +282,7 @@ def run(
         plain = not any(c in test for c in "*[]^$|()?+\\")
         test_filter = r"(^|\.)" + re.escape(test) + "(/|$)" if plain else test
     runner = get_runner(sim)
-    toplevel = cfg.binding_def().toplevel
+    toplevel = cfg.binding_def().toplevel if prebuilt else tb_top.TOP
     plusargs = [f"+dumpfile_path={test_dir / (toplevel + '.fst')}"] if waves and sim == "icarus" else []
     plusargs += list(extra_plusargs)
     sim_exit = 0
@@ -328,7 +331,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     res = run(a.sim, cfg, seed=a.seed, test=a.test, waves=a.waves, tag="cli", quiet=False)
     print(res.summary())
     if a.waves or waves_requested():
-        fst = "dump.fst" if a.sim == "verilator" else cfg.binding_def().toplevel + ".fst"
+        fst = "dump.fst" if a.sim == "verilator" else tb_top.TOP + ".fst"
         print(f"waves: {build_dir(a.sim, cfg, True) / 'runs' / 'cli'}/{fst}")
     return 0 if res.ok else 1
 

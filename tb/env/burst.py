@@ -1,0 +1,272 @@
+"""Bursts: the requests a sequence has queued, played by the SystemVerilog side
+(``msix_tb_burst`` per request port, ``msix_tb_burst_log`` per output, in
+``msix_tb_top``: tb/tools/tb_top.py), so that Python does not wake on their cycles.
+
+When a sequence waits for its drivers (``MsixEnv.quiesce``, ``use_all``), the
+drivers that have queued requests and not yet presented any hand them to their
+players: Python writes each request with the idle gap the driver would have
+drawn (from the same stream) to ``burst_<port>.hex``, with the falling edge where
+the driver would have presented the first. A player presents them with the
+driver's timing and logs the time of each commit; the loggers log every output
+handshake (time and fields) while any player plays, and the output monitors
+pause meanwhile. When the last player goes idle (the falling edge where the
+last driver would have), the logs join what the live monitors reported
+meanwhile, and the :class:`Feed` hands all of it to the scoreboard and coverage
+in edge order, each at its own time. So the scoreboard sees the same requests
+and outputs, at the same cycles and in the same order, as without bursts.
+
+A burst needs the wrapper (every build of tb/tools/runner.py; not the mutation
+netlists), a DUT without a settle gate (the gate watches every port's valid),
+no functional coverage in the run (its stall sampler reads the scoreboard each
+cycle), and requests nobody waits on one by one; otherwise the drivers play
+the requests as usual.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import cocotb
+from cocotb.simtime import get_sim_time
+from cocotb.triggers import FallingEdge
+
+from . import ports
+from .hub import CycleHub, XZValue
+
+#: Request ports a burst can play (the env's driver names): the valid/ready ones.
+PORTS = ("bar_write", "bar_read", "cfg", "notify", "use", "flr")
+#: Entries a player holds (DEPTH of msix_tb_burst.sv).
+DEPTH = 16384
+#: Fewer queued requests than this are cheaper to drive from Python.
+MIN_REQUESTS = 8
+
+
+def request_ports(binding) -> dict[str, tuple[Any, dict[str, str]]]:
+    """(PortDef, {role: DUT signal}) of each request port a player can play on this binding."""
+    out = {}
+    for port in PORTS:
+        pdef = ports.REQUESTS[port]
+        sig = binding.port_signals(pdef.name)
+        roles = pdef.valids + (pdef.ready,) + pdef.also + tuple(r for _, r in pdef.fields)
+        if all(r in sig for r in roles):
+            out[port] = (pdef, sig)
+    return out
+
+
+def output_ports(binding) -> dict[str, tuple[Any, dict[str, str]]]:
+    """(PortDef, {role: DUT signal}) of each DUT output, by monitor name (the env's monitors too)."""
+    p = binding.profile
+    out = {"bar_b": (ports.BAR_B, binding.port_signals("bar")), "bar_r": (ports.BAR_R, binding.port_signals("bar"))}
+    if p.config == "port":
+        out["cfg_r"] = (ports.CFG_R, binding.port_signals("cfg"))
+    out["msi"] = (ports.MSI[p.msi], binding.port_signals("msi"))
+    if p.intx:
+        out["intx"] = (ports.STROBE, {"strobe": binding.signal("intx")})
+    return out
+
+
+class Feed:
+    """The monitors' reports to the scoreboard and coverage: delivered at once,
+    or, while a burst plays, held and then delivered in edge order together with
+    what the burst logged (:meth:`release`)."""
+
+    def __init__(self, scoreboard):
+        self.scoreboard = scoreboard
+        self._held: Optional[list] = None
+
+    def port(self, order: int, deliver: Callable[[Any], Any]) -> Callable[[Any], None]:
+        """``deliver`` as a monitor callback; ``order`` is the monitor's place among those of one edge."""
+
+        def report(x: Any) -> None:
+            held = self._held
+            if held is None:
+                deliver(x)
+            else:
+                held.append((get_sim_time(), order, len(held), deliver, x))
+
+        return report
+
+    @property
+    def holding(self) -> bool:
+        return self._held is not None
+
+    def hold(self) -> None:
+        self._held = []
+
+    def release(self, logged: list[tuple[int, int, Callable[[Any], Any], Any]]) -> None:
+        """Deliver what was held and ``logged`` ((time, order, deliver, value)), in edge order."""
+        held, self._held = self._held or [], None
+        events = held + [(t, order, len(held) + i, deliver, x) for i, (t, order, deliver, x) in enumerate(logged)]
+        events.sort(key=lambda e: e[:3])
+        sb = self.scoreboard
+        try:
+            for t, _, _, deliver, x in events:
+                sb.now = lambda t=t: t
+                deliver(x)
+        finally:
+            sb.now = get_sim_time
+
+
+def _log(name: str):
+    """The simulator's log ``name`` in the run folder (its working directory), read from its end."""
+    log = open(Path.cwd() / name)
+    log.seek(0, 2)
+    return log
+
+
+class Player:
+    """One request port's ``msix_tb_burst``."""
+
+    def __init__(self, dut, port: str, pdef, signals: dict[str, str], driver, monitor,
+                 on_xz: Callable[[XZValue, str], None]):
+        self.port, self.pdef, self.driver, self.on_xz = port, pdef, driver, on_xz
+        self.order, self.deliver = monitor.order, monitor._recv  # as if the port's monitor had sampled it
+        self._signals = signals
+        self._start = getattr(dut, f"burst_{port}_start")
+        self._count = getattr(dut, f"burst_{port}_count")
+        self.active = getattr(dut, f"burst_{port}_active")
+        self._widths = [(f, len(getattr(dut, signals[role]))) for f, role in pdef.fields]
+        self._hex = Path.cwd() / f"burst_{port}.hex"
+        self._log = _log(f"burst_{port}.log")
+        self._txns: list = []
+
+    @staticmethod
+    def available(dut, port: str) -> bool:
+        return hasattr(dut, f"burst_{port}_start")
+
+    def start(self, txns: list, first: int) -> None:
+        """Play ``txns`` from the falling edge at ``first``; the driver reads busy until :meth:`finish`."""
+        if not 0 < len(txns) <= DEPTH:
+            raise RuntimeError(f"burst on {self.port}: {len(txns)} requests (1..{DEPTH})")
+        gaps = self.driver.draw_gaps(len(txns))  # the driver's own stream, as it would have drawn them
+        width = max(1, sum(w for _, w in self._widths))  # an entry is {gap[15:0], payload[width-1:0]}
+        lines = []
+        for g, txn in zip(gaps, txns):
+            value = 0
+            for f, w in self._widths:
+                value = (value << w) | (int(getattr(txn, f)) & ((1 << w) - 1))
+            lines.append(f"{min(g, 0xFFFF) << width | value:x}\n")
+        self._hex.write_text("".join(lines))
+        self._start.value = first  # sim steps: the players' timescale is 1ps/1ps, the simulators' precision
+        self._count.value = len(txns)
+        self._txns = txns
+        self.driver.hold_idle()
+
+    def events(self) -> list[tuple]:
+        """The commits, as (time, order, deliver, value) for the feed."""
+        self._count.value = 0
+        lines = self._log.readlines()
+        if len(lines) != len(self._txns):
+            raise AssertionError(f"burst on {self.port}: {len(self._txns)} requests played, {len(lines)} commits logged")
+        out = []
+        for line, txn in zip(lines, self._txns):
+            a, b = line.split()
+            if a == "x":  # ready read X or Z with a request presented
+                name = self._signals[self.pdef.ready]
+                out.append((int(b), self.order, lambda e, p=self.pdef.name: self.on_xz(e, p), XZValue(name, "x")))
+            elif b in ("x", "z"):  # WREADY read X or Z at the commit
+                name = self._signals[self.pdef.also[-1]]
+                out.append((int(a), self.order, lambda e, p=self.pdef.name: self.on_xz(e, p), XZValue(name, b)))
+            elif b != "1":  # what the monitor checks at a BAR write's commit
+                out.append((int(a), self.order, self._contract, txn))
+            else:
+                out.append((int(a), self.order, self.deliver, txn))
+        self._txns = []
+        return out
+
+    def _contract(self, _txn: Any) -> None:
+        s = self._signals
+        raise AssertionError(f"{s[self.pdef.ready]} high without {' and '.join(s[r] for r in self.pdef.also)}: "
+                             "the binding contract takes address and data in one cycle")
+
+    def close(self) -> None:
+        self._log.close()
+
+
+class OutputLog:
+    """One output's ``msix_tb_burst_log``, and the monitor it stands in for."""
+
+    def __init__(self, dut, name: str, pdef, signals: dict[str, str], monitor, on_xz: Callable[[XZValue, str], None]):
+        self.pdef, self.monitor, self.on_xz = pdef, monitor, on_xz
+        self.deliver = monitor._recv  # as if the monitor had sampled it
+        self._valid = signals[pdef.valids[0]]
+        self._widths = [(f, len(getattr(dut, signals[role]))) for f, role in pdef.fields]
+        self._log = _log(f"burst_{name}.log")
+
+    def events(self) -> list[tuple]:
+        out = []
+        for line in self._log.readlines():
+            t, valid, bits = line.split()
+            try:
+                if valid != "1":
+                    raise XZValue(self._valid, valid)
+                value = self._unpack(bits)
+            except XZValue as err:
+                out.append((int(t), self.monitor.order, lambda e: self.on_xz(e, self.pdef.name), err))
+            else:
+                out.append((int(t), self.monitor.order, self.deliver, value))
+        return out
+
+    def _unpack(self, bits: str) -> Any:
+        try:
+            value = int(bits, 16)
+        except ValueError:
+            raise XZValue(f"{self.pdef.name} {'/'.join(f for f, _ in self._widths)}", bits) from None
+        fields = {}
+        for f, w in reversed(self._widths):
+            fields[f] = value & ((1 << w) - 1)
+            value >>= w
+        return self.pdef.build(**fields)
+
+    def close(self) -> None:
+        self._log.close()
+
+
+class Bursts:
+    """The env's players and loggers, and the batches it plays on them."""
+
+    def __init__(self, clock, feed: Feed, players: dict[str, Player], logs: list[OutputLog]):
+        self.feed, self.players, self.logs = feed, players, logs
+        self._hub = CycleHub.of(clock)
+        self._task = None
+
+    def play(self, drivers) -> bool:
+        """Hand the requests of those ``drivers`` that have queued some and presented
+        none to their players (if there are enough); True if a batch started."""
+        if self.feed.holding:
+            return False
+        taken = [(p, d) for p, d in drivers.items() if p in self.players and d.fresh()]
+        if sum(len(d._sendQ) for _, d in taken) < MIN_REQUESTS:
+            return False
+        first = self._hub.next_falling(get_sim_time())
+        self.feed.hold()
+        playing = []
+        for port, drv in taken:
+            txns = drv.take_queued()
+            if txns:
+                self.players[port].start(txns, first)
+                playing.append(self.players[port])
+        for log in self.logs:
+            log.monitor.mute(first)
+        self._task = cocotb.start_soon(self._finish(playing, first))
+        return True
+
+    async def _finish(self, playing: list[Player], first: int) -> None:
+        await self._hub.sleep_to(first + 1)  # every player is active from the falling edge at `first`
+        for player in playing:
+            if player.active.value:
+                await FallingEdge(player.active)
+        events = [e for p in playing for e in p.events()] + [e for log in self.logs for e in log.events()]
+        for log in self.logs:
+            log.monitor.unmute()
+        self._hub.poke()  # the outputs are the monitors' again
+        self.feed.release(events)
+        for player in playing:
+            player.driver.release_idle()
+
+    def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        for x in list(self.players.values()) + self.logs:
+            x.close()

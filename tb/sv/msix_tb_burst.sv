@@ -1,0 +1,97 @@
+// A burst of requests on one valid/ready request port, played with the timing of
+// the testbench's driver (tb/env/driver.py), so that a burst costs Python no wake
+// per cycle (tb/env/burst.py fills it and reads back when each request committed).
+//
+// Entries come from "<NAME>.hex" (one per line: {gap[15:0], payload[W-1:0]}; the
+// run folder is the simulator's working directory). The burst starts at the
+// falling edge at time start_at (ps, the testbench's sim steps) when count != 0.
+// Like the driver, it presents entry i at the falling edge after entry i-1
+// committed (or at the gap-th falling edge after that one) and holds it until
+// the handshake. Each commit goes to "<NAME>.log" as "<time in ps> <also>" (also:
+// the port's other handshake signals, WREADY for a BAR write; X on ready is
+// logged as "x <time>" and counts as the commit, so the burst ends and Python
+// reports it). active falls at the falling edge after the last commit, where the
+// driver would go idle.
+`timescale 1ps/1ps
+module msix_tb_burst #(
+  parameter int W = 32,
+  parameter int DEPTH = 16384,
+  parameter NAME = "burst"
+) (
+  input  logic         clk,
+  input  logic [63:0]  start_at,
+  input  logic [31:0]  count,
+  output logic         active,
+  output logic         valid,
+  output logic [W-1:0] payload,
+  input  logic         ready,
+  input  logic         also
+);
+  logic [W+15:0] entries [0:DEPTH-1];
+  int unsigned n, idx, gap_left, committed, base, fd;
+  logic presented;
+
+  initial begin
+    active = 1'b0;
+    valid = 1'b0;
+    payload = '0;
+    presented = 1'b0;
+    committed = 0;
+    fd = $fopen($sformatf("%0s.log", NAME), "w");
+  end
+
+  // The handshake, at the edge the DUT samples it (where the monitors sample).
+  always @(posedge clk) begin
+    if (active && valid && ready === 1'b1) begin
+      committed <= committed + 1;
+      $fwrite(fd, "%0d %b\n", $time, also);
+      $fflush(fd);
+    end else if (active && valid && ready !== 1'b0) begin
+      committed <= committed + 1;
+      $fwrite(fd, "x %0d\n", $time);
+      $fflush(fd);
+    end
+  end
+
+  task automatic present();
+    payload = entries[idx][W-1:0];
+    valid = 1'b1;
+    presented = 1'b1;
+  endtask
+
+  // The driver's step: the next entry (after its gap), or idle after the last.
+  task automatic next_entry();
+    if (idx == n) begin
+      valid = 1'b0;
+      active = 1'b0;
+    end else begin
+      gap_left = entries[idx][W+15:W];
+      if (gap_left == 0) present();
+      else valid = 1'b0;
+    end
+  endtask
+
+  always @(negedge clk) begin
+    if (!active) begin
+      if (count != 0 && start_at == $time) begin
+        if (count > DEPTH) $fatal(1, "%0s: %0d entries, at most %0d", NAME, count, DEPTH);
+        $readmemh($sformatf("%0s.hex", NAME), entries, 0, count - 1);
+        n = count;
+        base = committed;
+        idx = 0;
+        presented = 1'b0;
+        active = 1'b1;
+        next_entry();
+      end
+    end else if (presented) begin
+      if (committed - base == idx + 1) begin
+        presented = 1'b0;
+        idx = idx + 1;
+        next_entry();
+      end
+    end else if (gap_left > 0) begin
+      gap_left = gap_left - 1;
+      if (gap_left == 0) present();
+    end
+  end
+endmodule

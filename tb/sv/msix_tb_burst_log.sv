@@ -1,0 +1,27 @@
+// The handshakes of one DUT output while a burst runs (tb/env/burst.py), sampled
+// at the rising edge like the testbench's monitors, so Python need not wake for
+// them: each goes to "<NAME>.log" as "<time in ps> <valid> <data in hex>" (a valid
+// that reads X or Z is logged too, for Python to report). A strobe output (no
+// ready) has ready tied high.
+`timescale 1ps/1ps
+module msix_tb_burst_log #(
+  parameter int W = 32,
+  parameter NAME = "burst_out"
+) (
+  input logic         clk,
+  input logic         enable,
+  input logic         valid,
+  input logic         ready,
+  input logic [W-1:0] data
+);
+  int unsigned fd;
+
+  initial fd = $fopen($sformatf("%0s.log", NAME), "w");
+
+  always @(posedge clk) begin
+    if (enable && valid !== 1'b0 && ready) begin
+      $fwrite(fd, "%0d %b %h\n", $time, valid, data);
+      $fflush(fd);
+    end
+  end
+endmodule
