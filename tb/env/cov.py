@@ -348,7 +348,8 @@ class MsixCoverage:
         ``none`` (a queued message taken at once, no back-pressure), ``short``
         (a stall the queue absorbed), ``queue_full`` (the stall left as many
         messages waiting as the DUT's queue holds: it had to stop deciding).
-        ``queued()`` is the number of messages decided and not yet out."""
+        ``ready()`` is the level the sink drives, ``queued()`` the number of
+        messages decided and not yet out."""
         from cocotb.triggers import RisingEdge
 
         depth = self.cfg.msg_fifo_depth
@@ -363,7 +364,7 @@ class MsixCoverage:
                 await rise
                 continue
             level = queued()
-            if ready.value:
+            if ready():
                 if run:
                     self.sample("backpressure.cp_stall", "queue_full" if peak >= depth else "short")
                     run = peak = 0

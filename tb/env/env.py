@@ -204,7 +204,7 @@ class MsixEnv:
             mons["bar_r"].add_callback(feed.port(mons["bar_r"].order, cov.on_r))
             msi = b.port_signals("msi")
             self._tasks.append(cocotb.start_soon(cov.stall_monitor(
-                clk, getattr(dut, msi["valid"]), getattr(dut, msi["ready"]), lambda: len(sb._tlp))))
+                clk, getattr(dut, msi["valid"]), lambda: mons["msi"].ready_level(), lambda: len(sb._tlp))))
         # Bursts (tb/env/burst.py): on the wrapper's players, without a settle gate or coverage sampling.
         # What they log reaches every callback of the port's monitor, as if it had sampled it.
         if self.gate is None and cov is None and self._allow_bursts:
@@ -216,19 +216,23 @@ class MsixEnv:
                 self.bursts = Bursts(clk, feed, players, logs)
         self.sinks = []
         for port, ready, runs in self._backpressure:
-            sink, mon, hub = ReadySink(ready, clk, runs), mons[port], CycleHub.of(clk)
-            mon.ready_level = lambda sink=sink: sink.ready
+            # the pattern plays in the simulator where the wrapper has a msix_tb_ready (tb/tools/tb_top.py)
+            player = (getattr(dut, f"ready_{port}_start"), getattr(dut, f"ready_{port}_chunk"), f"ready_{port}") \
+                if hasattr(dut, f"ready_{port}_start") else None
+            sink, mon = ReadySink(ready, clk, runs, player), mons[port]
+            mon.ready_level, mon.on_valid = sink.level, sink.valid_changed
             # ready rises under a valid output: it hands over at the next edge (wake the hub)
-            sink.on_ready = lambda mon=mon, hub=hub: mon.valid_level() and hub.poke()
+            sink.valid_level, sink.on_ready = mon.valid_level, CycleHub.of(clk).poke
             self.sinks.append(sink)
         self._t0 = time.perf_counter()
 
     def stop(self) -> None:
-        agents = list(self.monitors.values()) + list(self.drivers.values()) + self.sinks
-        for agent in agents:
+        for agent in list(self.monitors.values()) + list(self.drivers.values()):
             if agent._thread is not None:
                 agent._thread.cancel()
                 agent._thread = None
+        for sink in self.sinks:
+            sink.stop()
         for task in self._tasks:
             task.cancel()
         self._tasks = []

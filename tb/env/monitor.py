@@ -71,6 +71,8 @@ class _SampledMonitor(BusMonitor):
     def muted_now(self) -> bool:
         return self._mute_from is not None and get_sim_time() > self._mute_from
 
+    #: Told every change of an output's valid (its level), e.g. a ReadySink.
+    on_valid: Callable[[int], None] = staticmethod(lambda level: None)
     #: An output's valid as last seen by its value-change watch (2: X or Z).
     valid_level: Callable[[], int] = staticmethod(lambda: 0)
 
@@ -95,6 +97,7 @@ class _SampledMonitor(BusMonitor):
                 level[0] = read()
             except XZValue:
                 level[0] = 2
+            self.on_valid(level[0])
             return level[0]
 
         changed()
@@ -115,7 +118,9 @@ class _SampledMonitor(BusMonitor):
 class ValidReadyMonitor(_SampledMonitor):
     def _step(self):
         r = self.readers
-        valid, ready = self.driving or r[self.port.valids[0]], r[self.port.ready]
+        valid = self.driving or r[self.port.valids[0]]
+        # a request's ready is the DUT's; an output's is the testbench's own (its sink's level)
+        ready = r[self.port.ready] if self.driving else (lambda: self.ready_level())
         also = [(role, r[role]) for role in self.port.also]
         sample, recv, on_xz, name = self._fields(), self._recv, self.on_xz, self.port.name
 

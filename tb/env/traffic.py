@@ -5,17 +5,22 @@ pause-generator idea: every port takes its pauses from an iterator).
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import random
-from typing import Callable, Iterator
+from pathlib import Path
+from typing import Callable, Iterator, Optional
 
 import cocotb
 from cocotb.simtime import get_sim_time
+from cocotb.triggers import Event
 
 from .hub import CycleHub
 
 IDLE_PROFILES = ("none", "light", "heavy")
 BACKPRESSURE_PROFILES = ("none", "light", "heavy", "long")
+#: Runs per chunk of a pattern played by msix_tb_ready (DEPTH there).
+CHUNK = 1024
 
 #: Traffic shapes every test is repeated under:
 #: (driver idle gaps, MSI output back-pressure, AXI B/R back-pressure).
@@ -65,20 +70,54 @@ class ReadySink:
     cycles) runs of back-pressure; high when the runs are empty.
 
     The first run starts at the first falling edge after construction; each
-    lasts ``cycles`` cycles. The sink is its own task sleeping from one run's
-    start to the next (one wake per run, not per cycle); :attr:`ready` is the
-    level driven now, so a monitor knows without a read when no handshake can
-    happen, and ``on_ready`` (the env: wake the hub) runs when ready rises.
+    lasts ``cycles`` cycles. :meth:`level` is the level driven now, so a monitor
+    knows without a read when no handshake can happen, and ``on_ready`` (the
+    env: wake the hub) runs when ready rises while the output's valid
+    (``valid_level``) is high.
+
+    With the wrapper's ``msix_tb_ready`` (``player`` = its start and chunk
+    handles, tb/tools/tb_top.py) the runs play in the simulator: Python writes
+    them in chunks of :data:`CHUNK` and keeps their schedule, so it wakes once
+    per chunk, and while the valid is high once per rise of ready. Without it
+    (a mutation netlist) the sink is a task sleeping from one run's start to the
+    next.
     """
 
-    def __init__(self, signal, clock, runs: Iterator[tuple[int, int]]):
+    def __init__(self, signal, clock, runs: Iterator[tuple[int, int]], player: Optional[tuple] = None):
         self._ready = signal
         self._runs = runs
-        self.ready = 1
+        self._level = 1
         self.on_ready: Callable[[], None] = lambda: None
+        self.valid_level: Callable[[], int] = lambda: 0
         self._ready.value = 1
         self._hub = CycleHub.of(clock)
-        self._thread = cocotb.start_soon(self._play())
+        self._player = player
+        self._starts: list[int] = []  # schedule: the falling edge each run starts at, and its level
+        self._levels: list[int] = []
+        self._valid_high = Event()
+        self._tasks = []
+        self._thread = cocotb.start_soon(self._play() if player is None else self._schedule())
+
+    def level(self) -> int:
+        """The ready level driven now."""
+        if self._player is None:
+            return self._level
+        i = bisect.bisect_right(self._starts, get_sim_time()) - 1
+        return 1 if i < 0 else self._levels[i]
+
+    def valid_changed(self, level: int) -> None:
+        """The output's valid changed (its monitor's watch)."""
+        if level:
+            self._valid_high.set()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._thread.cancel()
+            self._thread = None
+        for task in self._tasks:
+            task.cancel()
+        if self._player is not None:
+            self._player[0].value = 0  # the testbench's own ready (high) again, at once
 
     async def _play(self) -> None:
         hub = self._hub
@@ -87,9 +126,62 @@ class ReadySink:
             if cycles <= 0:
                 continue
             await hub.sleep_to(t)  # the falling edge the run starts at
-            if ready != self.ready:
-                self.ready = ready
+            if ready != self._level:
+                self._level = ready
                 self._ready.value = ready
-                if ready:
+                if ready and self.valid_level():
                     self.on_ready()
             t += cycles * hub.period
+
+    # -- played by msix_tb_ready ------------------------------------------------
+    def _chunk(self, k: int, t: int) -> int:
+        """Write chunk ``k`` (runs from the falling edge at ``t``) and schedule it; the time after it."""
+        lines, period = [], self._hub.period
+        for ready, cycles in self._runs:
+            if cycles <= 0:
+                continue
+            lines.append(f"{ready << 31 | min(cycles, (1 << 31) - 1):08x}\n")
+            self._starts.append(t)
+            self._levels.append(ready)
+            t += cycles * period
+            if len(lines) == CHUNK:
+                break
+        last = self._levels[-1] if self._levels else 1  # a finite pattern keeps its last level
+        lines += [f"{last << 31 | (1 << 31) - 1:08x}\n"] * (CHUNK - len(lines))
+        Path(f"{self._stem}_{k % 2}.hex").write_text("".join(lines))
+        return t
+
+    async def _schedule(self) -> None:
+        start, chunk, self._stem = self._player
+        first = self._hub.next_falling(get_sim_time())
+        probe = next(iter(self._runs), None)
+        if probe is None:
+            return  # no back-pressure: ready stays high
+        self._runs = itertools.chain([probe], self._runs)
+        t = self._chunk(0, first)
+        t = self._chunk(1, t)
+        start.value = first
+        self._tasks.append(cocotb.start_soon(self._wake_on_ready()))
+        k = 1
+        while True:
+            await chunk.value_change
+            if int(chunk.value) == k:  # the player started chunk k: write chunk k+1 (its other file)
+                k += 1
+                t = self._chunk(k, t)
+
+    async def _wake_on_ready(self) -> None:
+        """While the output's valid is high, wake the hub at each rise of ready."""
+        hub = self._hub
+        while True:
+            if not self.valid_level():
+                self._valid_high.clear()
+                await self._valid_high.wait()
+                continue
+            i = bisect.bisect_right(self._starts, get_sim_time())
+            while i < len(self._starts) and not (self._levels[i] and not (self._levels[i - 1] if i else 1)):
+                i += 1
+            if i == len(self._starts):
+                raise RuntimeError("ReadySink: the schedule ran out (chunks are written ahead)")
+            await hub.sleep_to(self._starts[i])
+            if self.valid_level():
+                self.on_ready()

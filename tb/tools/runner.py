@@ -144,13 +144,22 @@ def build(sim: str, cfg: MsixConfig, waves: bool = False, coverage: bool = False
             return out
         out.mkdir(parents=True, exist_ok=True)
         stamp_file.unlink(missing_ok=True)
-        # The DUT inside msix_tb_top (its own ports, plus the burst players: tb/tools/tb_top.py).
+        # The DUT inside msix_tb_top: its own ports, plus the burst and back-pressure
+        # players (tb/tools/tb_top.py). Where Yosys cannot read the RTL for its port
+        # list, the DUT is the toplevel and every request plays from Python.
         top = out / f"{tb_top.TOP}.sv"
-        top.write_text(tb_top.generate(cfg, sources(cfg)))
+        top.unlink(missing_ok=True)
+        try:
+            top.write_text(tb_top.generate(cfg, sources(cfg)))
+            extra, toplevel, parameters = list(tb_top.SOURCES) + [top], tb_top.TOP, {}
+        except RuntimeError as err:
+            print(f"runner: no {tb_top.TOP} for {cfg.name} (every request plays from Python): {err}", file=sys.stderr)
+            extra, toplevel, parameters = [], cfg.binding_def().toplevel, cfg.parameters()
         runner = get_runner(sim)
         runner.build(
-            sources=sources(cfg) + list(tb_top.SOURCES) + [top],
-            hdl_toplevel=tb_top.TOP,
+            sources=sources(cfg) + extra,
+            hdl_toplevel=toplevel,
+            parameters=parameters,
             defines={d: 1 for d in cfg.defines},
             build_args=args,
             build_dir=out,
@@ -161,6 +170,11 @@ def build(sim: str, cfg: MsixConfig, waves: bool = False, coverage: bool = False
         )
         stamp_file.write_text(stamp)
     return out
+
+
+def hdl_toplevel(out: Path, cfg: MsixConfig) -> str:
+    """The toplevel of the build in ``out``: the wrapper where it was generated, else the DUT."""
+    return tb_top.TOP if (out / f"{tb_top.TOP}.sv").exists() else cfg.binding_def().toplevel
 
 
 @dataclass
@@ -282,7 +296,7 @@ def run(
         plain = not any(c in test for c in "*[]^$|()?+\\")
         test_filter = r"(^|\.)" + re.escape(test) + "(/|$)" if plain else test
     runner = get_runner(sim)
-    toplevel = cfg.binding_def().toplevel if prebuilt else tb_top.TOP
+    toplevel = hdl_toplevel(out, cfg)
     plusargs = [f"+dumpfile_path={test_dir / (toplevel + '.fst')}"] if waves and sim == "icarus" else []
     plusargs += list(extra_plusargs)
     sim_exit = 0
@@ -331,7 +345,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     res = run(a.sim, cfg, seed=a.seed, test=a.test, waves=a.waves, tag="cli", quiet=False)
     print(res.summary())
     if a.waves or waves_requested():
-        fst = "dump.fst" if a.sim == "verilator" else tb_top.TOP + ".fst"
+        fst = "dump.fst" if a.sim == "verilator" else hdl_toplevel(build_dir(a.sim, cfg, True), cfg) + ".fst"
         print(f"waves: {build_dir(a.sim, cfg, True) / 'runs' / 'cli'}/{fst}")
     return 0 if res.ok else 1
 

@@ -6,7 +6,9 @@ direction and width, so the agents reach the DUT exactly as without it. Per
 valid/ready request port (``burst.PORTS``) it adds a ``msix_tb_burst`` whose
 valid and fields replace the testbench's on the DUT's inputs while its
 ``burst_<port>_active`` is high; per output (``burst.output_ports``) a
-``msix_tb_burst_log`` of its handshakes while any player is active. The
+``msix_tb_burst_log`` of its handshakes while any player is active, and per
+output with a ready a ``msix_tb_ready`` playing its sink's back-pressure
+(tb/env/traffic.py). The
 parameters are the configuration's, written into the DUT's instance. The port
 list comes from Yosys (``write_json`` of the elaborated toplevel), so any
 binding gets a wrapper.
@@ -25,7 +27,7 @@ from ..env.config import MsixConfig
 ROOT = Path(__file__).resolve().parents[2]
 TOP = "msix_tb_top"
 #: The SystemVerilog the wrapper instantiates (compiled with every wrapped build).
-SOURCES = (ROOT / "tb" / "sv" / "msix_tb_burst.sv", ROOT / "tb" / "sv" / "msix_tb_burst_log.sv")
+SOURCES = tuple(ROOT / "tb" / "sv" / f for f in ("msix_tb_burst.sv", "msix_tb_burst_log.sv", "msix_tb_ready.sv"))
 ONE, ZERO = "1'b1", "1'b0"
 
 
@@ -80,7 +82,15 @@ def generate(cfg: MsixConfig, sources: list[Path]) -> str:
     for name, (odef, sig) in burst.output_ports(b).items():
         fields = [sig[role] for _, role in odef.fields]
         w = max(1, sum(width[f] for f in fields))
-        ready = sig[odef.ready] if odef.ready else ONE
+        ready = ONE
+        if odef.ready:  # the sink's back-pressure pattern (tb/env/traffic.py ReadySink)
+            r = f"ready_{name}"
+            decl += [f"  input logic [63:0] {r}_start", f"  output logic [31:0] {r}_chunk"]
+            body += [f"  logic {r}_drive, {r}_ready;",
+                     f"  msix_tb_ready #(.NAME(\"{r}\")) u_{r} (.clk({b.clock}), .start_at({r}_start), "
+                     f".drive({r}_drive), .ready({r}_ready), .chunk({r}_chunk));",
+                     f"  wire {r}_level = {r}_drive ? {r}_ready : {sig[odef.ready]};"]
+            conn[sig[odef.ready]] = ready = f"{r}_level"
         data = "{" + ", ".join(fields) + "}" if fields else ZERO
         body.append(f"  msix_tb_burst_log #(.W({w}), .NAME(\"burst_{name}\")) u_burst_{name} (.clk({b.clock}), "
                     f".enable(burst_any), .valid({sig[odef.valids[0]]}), .ready({ready}), .data({data}));")
