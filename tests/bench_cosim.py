@@ -161,7 +161,7 @@ def _cocotb_run(build_dir: Path, test_module: str, test_dir: Path, env: dict, pl
     test_dir.mkdir(parents=True, exist_ok=True)
     xml = test_dir / "results.xml"
     get_runner("verilator").test(
-        test_module=test_module, hdl_toplevel=BENCH_CONFIG.binding_def().toplevel, hdl_toplevel_lang="verilog",
+        test_module=test_module, hdl_toplevel=runner.hdl_toplevel(build_dir, BENCH_CONFIG), hdl_toplevel_lang="verilog",
         build_dir=build_dir, test_dir=test_dir, seed=SEED, extra_env=env, plusargs=list(plusargs),
         test_filter=test_filter, results_xml=str(xml), timescale=runner.TIMESCALE, log_file=test_dir / "sim.log",
     )
