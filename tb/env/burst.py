@@ -236,7 +236,7 @@ class Bursts:
         none to their players (if there are enough); True if a batch started."""
         if self.feed.holding:
             return False
-        taken = [(p, d) for p, d in drivers.items() if p in self.players and d.fresh()]
+        taken = [(p, d) for p, d in drivers.items() if p in self.players and d.fresh() and len(d._sendQ) <= DEPTH]
         if sum(len(d._sendQ) for _, d in taken) < MIN_REQUESTS:
             return False
         first = self._hub.next_falling(get_sim_time())
