@@ -15,6 +15,7 @@ import cocotb
 from cocotb.simtime import get_sim_time
 from cocotb.triggers import Event
 
+from .burst import HexFile
 from .hub import CycleHub
 
 IDLE_PROFILES = ("none", "light", "heavy")
@@ -96,6 +97,7 @@ class ReadySink:
         self._levels: list[int] = []
         self._valid_high = Event()
         self._tasks = []
+        self._files = []
         self._thread = cocotb.start_soon(self._play() if player is None else self._schedule())
 
     def level(self) -> int:
@@ -116,6 +118,8 @@ class ReadySink:
             self._thread = None
         for task in self._tasks:
             task.cancel()
+        for f in self._files:
+            f.close()
         if self._player is not None:
             self._player[0].value = 0  # the testbench's own ready (high) again, at once
 
@@ -148,16 +152,17 @@ class ReadySink:
                 break
         last = self._levels[-1] if self._levels else 1  # a finite pattern keeps its last level
         lines += [f"{last << 31 | (1 << 31) - 1:08x}\n"] * (CHUNK - len(lines))
-        Path(f"{self._stem}_{k % 2}.hex").write_text("".join(lines))
+        self._files[k % 2].write("".join(lines))
         return t
 
     async def _schedule(self) -> None:
-        start, chunk, self._stem = self._player
+        start, chunk, stem = self._player
         first = self._hub.next_falling(get_sim_time())
         probe = next(iter(self._runs), None)
         if probe is None:
             return  # no back-pressure: ready stays high
         self._runs = itertools.chain([probe], self._runs)
+        self._files = [HexFile(Path(f"{stem}_{i}.hex")) for i in (0, 1)]
         t = self._chunk(0, first)
         t = self._chunk(1, t)
         start.value = first
