@@ -142,9 +142,10 @@ class MsixEnv:
         if not p.access_errors:
             self.axil.allow = lambda op: is_valid_access(self.model, op, self.axil.nbytes)
         self.monitors: dict[str, object] = {}
-        #: Queued requests play as bursts where they can (tb/env/burst.py); ``bursts=False``: always live.
+        #: Queued requests play as bursts where they can (tb/env/burst.py); ``bursts=False``
+        #: or ``MSIX_BURSTS=0``: every request from Python (tests/test_cosim_bursts.py compares).
         self.bursts: Optional[Bursts] = None
-        self._allow_bursts = bursts
+        self._allow_bursts = bursts and os.environ.get("MSIX_BURSTS", "1") != "0"
         self._tasks: list = []
         self._t0 = 0.0
         #: Functional coverage (tb/env/cov.py), sampled from the records when MSIX_COV=1.
