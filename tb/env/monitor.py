@@ -52,8 +52,8 @@ class _SampledMonitor(BusMonitor):
         fields = [(f, self.readers[role]) for f, role in self.port.fields]
         return lambda: build(**{f: read() for f, read in fields})
 
-    #: The level the testbench drives on this output's ready (a :class:`ReadySink`'s
-    #: ``ready``); the env sets it. No handshake can happen while it reads 0.
+    #: The level the testbench drives on this output's ready (its :class:`ReadySink`'s
+    #: ``level``); the env sets it. No handshake can happen while it reads 0.
     ready_level: Callable[[], int] = staticmethod(lambda: 1)
     _mute_from: Optional[int] = None
     _resumed: Optional[Event] = None
