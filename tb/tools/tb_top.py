@@ -16,7 +16,7 @@ binding gets a wrapper.
 
 from __future__ import annotations
 
-import json
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -32,21 +32,28 @@ ONE, ZERO = "1'b1", "1'b0"
 
 
 def dut_ports(cfg: MsixConfig, sources: list[Path]) -> list[tuple[str, str, int]]:
-    """(direction, name, width) of every port of the configuration's toplevel, in order."""
+    """(direction, name, width) of every port of the configuration's toplevel, in order
+    (Yosys elaborates the toplevel alone with the parameters: seconds at 2048 vectors)."""
     b = cfg.binding_def()
     # (Yosys cannot parse a negative value; those select defaults, not widths, as in mutate_gen.py)
     chparam = " ".join(f"-set {k} {int(v)}" for k, v in cfg.parameters().items() if v >= 0)
     defines = " ".join(f"-D{d}" for d in cfg.defines)
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "ports.json"
+        out = Path(tmp) / "ports.txt"
         script = (f"read_verilog -sv {defines} {' '.join(str(s) for s in sources)}; "
                   + (f"chparam {chparam} {b.toplevel}; " if chparam else "")
-                  + f"hierarchy -top {b.toplevel}; proc; write_json {out}")
+                  + f"tee -q -o {out} portlist {b.toplevel}")
         run = subprocess.run(["yosys", "-q", "-p", script], capture_output=True, text=True)
-        if run.returncode != 0:
+        if run.returncode != 0 or not out.exists():
             raise RuntimeError(f"tb_top: yosys could not read the ports of {b.toplevel}:\n{run.stderr or run.stdout}")
-        module = json.loads(out.read_text())["modules"][b.toplevel]
-    return [(p["direction"], name, len(p["bits"])) for name, p in module["ports"].items()]
+        ports = [m.groups() for m in _PORT.finditer(out.read_text())]
+    if not ports:
+        raise RuntimeError(f"tb_top: yosys found no ports on {b.toplevel}")
+    return [(d, name, abs(int(hi) - int(lo)) + 1) for d, hi, lo, name in ports]
+
+
+#: A line of Yosys ``portlist``: ``input [11:0] s_axil_awaddr``.
+_PORT = re.compile(r"^(input|output|inout) \[(-?\d+):(-?\d+)\] (\S+)$", re.M)
 
 
 def _vec(width: int) -> str:
