@@ -11,7 +11,10 @@ driver presents it -> the ``notify`` monitor reports it at its commit ->
 ``CommitRecord`` (with the messages it decided) -> the coverage model samples
 the record -> the ``msi`` monitor reports the message leaving the DUT ->
 ``MsixScoreboard.check_msi`` compares it and returns the model's ``Message``
--> the coverage model samples that.
+-> the coverage model samples that. When the sequence waits for its drivers
+(``quiesce``), requests it queued may play as a burst from the SystemVerilog
+side instead (tb/env/burst.py); the monitors' callbacks then get the same
+reports, in the same order and at the same times, when the burst ends.
 """
 
 from __future__ import annotations
