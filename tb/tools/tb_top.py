@@ -10,7 +10,7 @@ valid and fields replace the testbench's on the DUT's inputs while its
 output with a ready a ``msix_tb_ready`` playing its sink's back-pressure
 (tb/env/traffic.py). The
 parameters are the configuration's, written into the DUT's instance. The port
-list comes from Yosys (``write_json`` of the elaborated toplevel), so any
+list comes from Yosys (``portlist`` of the toplevel with the parameters), so any
 binding gets a wrapper.
 """
 
