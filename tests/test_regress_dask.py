@@ -6,7 +6,8 @@
 * A worker killed (with its simulator) while it runs a seed: that seed is run
   again on the other worker, every seed is reported exactly once and passes.
 
-Small on purpose: configuration n8, 2 seeds, only the two coverage-closure
+Small on purpose: configuration n8_w64_trk_fifo2 (the coverage build the smoke
+uses too), 2 seeds, only the two coverage-closure
 tests (``--tests cov_closure``) with a 3000-request budget.
 """
 
@@ -28,7 +29,7 @@ from tb.tools.regress_loopback import LoopbackCluster
 from tb.tools.regress_task import seed_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIG = "n8"
+CONFIG = "n8_w64_trk_fifo2"
 FIRST_SEED = 21
 SEEDS = 2
 ARGS = ["--configs", CONFIG, "--seeds", str(SEEDS), "--first-seed", str(FIRST_SEED), "--closure-ops", "3000",
