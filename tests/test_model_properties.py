@@ -4,6 +4,8 @@ Hypothesis prints the shrunk failing sequence; `make test` is derandomized
 (profile "ci"), HYPOTHESIS_PROFILE=explore searches further.
 """
 
+from functools import lru_cache
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,6 +15,7 @@ from tests.model_ops import CONTROL_BYTES, apply_op
 SIZES = (1, 8, 33, 64, 65)
 
 
+@lru_cache(maxsize=None)  # one strategy per size, built once: hypothesis then draws, not rebuilds
 def operations(n, max_ops=60):
     """Operations on a function of ``n`` vectors (no ``set_message``: see the save/load test)."""
     f = MsixFunction(n)

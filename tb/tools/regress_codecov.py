@@ -114,6 +114,7 @@ def parse_dat(path: Path, under: Optional[Path] = None) -> CodeCoverage:
     point; with ``under``, only the points of source files below that folder."""
     merged: dict[tuple, Point] = {}
     prefix = str(Path(under).resolve()) + os.sep if under is not None else ""
+    counted: dict[str, bool] = {}  # per source file: below ``under`` (one resolve per file, not per point)
     for raw in path.read_text(errors="replace").splitlines():
         if not raw.startswith("C '"):
             continue
@@ -124,8 +125,11 @@ def parse_dat(path: Path, under: Optional[Path] = None) -> CodeCoverage:
         # One point per source point: the same RTL under another top (msix_block_hardip's
         # u_block) adds to msix_block's points instead of counting apart.
         ident = (f.get("f", "?"), int(f.get("l", 0) or 0), f.get("n", ""), kind, f.get("o", ""))
-        if prefix and not str(Path(ident[0]).resolve()).startswith(prefix):
-            continue  # another binding's DUT (examples/): shown in the HTML, not counted
+        if prefix:
+            if ident[0] not in counted:
+                counted[ident[0]] = str(Path(ident[0]).resolve()).startswith(prefix)
+            if not counted[ident[0]]:
+                continue  # another binding's DUT (examples/): shown in the HTML, not counted
         p = merged.get(ident)
         if p is None:
             p = merged[ident] = Point(ident[0], ident[1], kind, ident[4], f.get("h", ""))
