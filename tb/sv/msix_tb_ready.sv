@@ -11,7 +11,7 @@
 // own ready again at once.
 `timescale 1ps/1ps
 module msix_tb_ready #(
-  parameter int DEPTH = 1024,
+  parameter int DEPTH = 256,  // tb/env/traffic.py CHUNK
   parameter NAME = "ready"
 ) (
   input  logic        clk,
