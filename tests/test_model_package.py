@@ -28,12 +28,13 @@ def test_model_installs_and_runs_alone(tmp_path) -> None:
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--disable-pip-version-check", "--no-deps",
                     "-w", str(tmp_path / "dist"), str(ROOT / "model")], check=True, cwd=tmp_path)
     wheel = next((tmp_path / "dist").glob("qemu_msix_model-*.whl"))
-    # A venv with nothing in it, not even pip: this venv's pip installs into it (--python).
+    # A venv with nothing in it, not even pip (ensurepip costs seconds): this venv's pip,
+    # the same Python, installs the wheel into it (--prefix: any pip version has it).
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     py = str(venv / "bin" / "python")
-    subprocess.run([sys.executable, "-m", "pip", "--python", py, "install", "-q", "--disable-pip-version-check",
-                    "--no-index", "--no-deps", str(wheel)], check=True, cwd=tmp_path)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-index",
+                    "--no-deps", "--prefix", str(venv), str(wheel)], check=True, cwd=tmp_path)
     out = subprocess.run([py, "-I", "-c", USE], capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
     assert str(venv) in out.stdout, f"imported from {out.stdout!r}, not the clean venv"
