@@ -29,14 +29,20 @@ def test_model_installs_and_runs_alone(tmp_path) -> None:
                     "-w", str(tmp_path / "dist"), str(ROOT / "model")], check=True, cwd=tmp_path)
     wheel = next((tmp_path / "dist").glob("qemu_msix_model-*.whl"))
     # A venv with nothing in it, not even pip (ensurepip costs seconds): this venv's pip,
-    # the same Python, installs the wheel into it (--prefix: any pip version has it).
+    # the same Python, installs the wheel into its site-packages. --target, not --prefix:
+    # --prefix would first uninstall the model from this venv (`make setup` put it there).
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     py = str(venv / "bin" / "python")
+    site = venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-index",
-                    "--no-deps", "--prefix", str(venv), str(wheel)], check=True, cwd=tmp_path)
+                    "--no-deps", "--target", str(site), str(wheel)], check=True, cwd=tmp_path)
     out = subprocess.run([py, "-I", "-c", USE], capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
     assert str(venv) in out.stdout, f"imported from {out.stdout!r}, not the clean venv"
     missing = subprocess.run([py, "-I", "-c", "import cocotb"], capture_output=True, text=True, cwd=tmp_path)
     assert missing.returncode != 0, "the clean venv has cocotb: the check above proves nothing"
+    # This venv keeps its own (editable) model: the clean install took nothing from it.
+    here = subprocess.run([sys.executable, "-c", "import qemu_msix; print(qemu_msix.__file__)"], capture_output=True,
+                          text=True, cwd=tmp_path)
+    assert here.returncode == 0 and str(ROOT / "model") in here.stdout, here.stdout + here.stderr
