@@ -143,16 +143,12 @@ class ReadySink:
     # -- played by msix_tb_ready ------------------------------------------------
     def _chunk(self, k: int, t: int) -> int:
         """Write chunk ``k`` (runs from the falling edge at ``t``) and schedule it; the time after it."""
-        lines, period = [], self._hub.period
-        for ready, cycles in self._runs:
-            if cycles <= 0:
-                continue
-            lines.append(f"{ready << 31 | min(cycles, (1 << 31) - 1):08x}\n")
-            self._starts.append(t)
-            self._levels.append(ready)
-            t += cycles * period
-            if len(lines) == CHUNK:
-                break
+        runs = list(itertools.islice((r for r in self._runs if r[1] > 0), CHUNK))  # draws no run beyond
+        lines = [f"{ready << 31 | min(cycles, (1 << 31) - 1):08x}\n" for ready, cycles in runs]
+        starts = list(itertools.accumulate((cycles * self._hub.period for _, cycles in runs), initial=t))
+        self._starts += starts[:-1]
+        self._levels += [ready for ready, _ in runs]
+        t = starts[-1]
         last = self._levels[-1] if self._levels else 1  # a finite pattern keeps its last level
         lines += [f"{last << 31 | (1 << 31) - 1:08x}\n"] * (CHUNK - len(lines))
         self._files[k % 2].write("".join(lines))
