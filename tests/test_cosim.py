@@ -55,7 +55,7 @@ def _items() -> list[tuple[str, str, str]]:
 def test_cosim(sim: str, config: str, traffic: str) -> None:
     test = os.environ.get("TEST")
     if test and traffic not in ("none", ALL):
-        pytest.skip("TEST= runs its whole selection in the traffic=none item")
+        pytest.skip("TEST= runs its whole selection in the configuration's all (or traffic=none) item")
     shapes = "|".join(map(re.escape, TRAFFIC)) if traffic == ALL else re.escape(traffic)
     selection = test or rf"/traffic=({shapes})$"
     res = runner.run(sim, CONFIGS[config], seed=session_seed(), test=selection,
