@@ -37,7 +37,7 @@ REST = rf"^(?!.*(?:{SCREEN}|\.cov_closure/))"
 TIMEOUT_SCALE = 0.05
 #: The seed of the default co-simulation (``make cosim``, ``make test``).
 SEED = runner.DEFAULT_SEED
-BUILD_ARGS = ["-Wno-fatal", "-Wno-DECLFILENAME", "-Wno-lint", "-Wno-style", "-O1"]
+BUILD_ARGS = ["-Wno-fatal", "-Wno-DECLFILENAME", "-Wno-lint", "-Wno-style", "-O1"] + runner.PUBLIC_ARGS
 
 
 def build(pool: Pool, sim: str = SIM) -> Path:

@@ -16,6 +16,8 @@ binding gets a wrapper.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import re
 import subprocess
 import tempfile
@@ -31,9 +33,33 @@ SOURCES = tuple(ROOT / "tb" / "sv" / f for f in ("msix_tb_burst.sv", "msix_tb_bu
 ONE, ZERO = "1'b1", "1'b0"
 
 
+#: Port lists already read, by a hash of what Yosys reads (the Verilator and the
+#: Icarus build of a configuration share one: Yosys takes seconds at 2048 vectors).
+PORTS_CACHE = ROOT / "build" / "ports"
+
+
 def dut_ports(cfg: MsixConfig, sources: list[Path]) -> list[tuple[str, str, int]]:
-    """(direction, name, width) of every port of the configuration's toplevel, in order
-    (Yosys elaborates the toplevel alone with the parameters: seconds at 2048 vectors)."""
+    """(direction, name, width) of every port of the configuration's toplevel, in order."""
+    b = cfg.binding_def()
+    h = hashlib.sha256(repr((b.toplevel, sorted(cfg.parameters().items()), sorted(cfg.defines))).encode())
+    for src in sources:
+        h.update(src.read_bytes())
+    cached = PORTS_CACHE / f"{h.hexdigest()[:32]}.txt"
+    PORTS_CACHE.mkdir(parents=True, exist_ok=True)
+    with open(cached.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other simulator's build waits for this one's Yosys
+        if not cached.exists():
+            text = _yosys_portlist(cfg, sources)
+            cached.with_suffix(".tmp").write_text(text)
+            cached.with_suffix(".tmp").rename(cached)
+        ports = [m.groups() for m in _PORT.finditer(cached.read_text())]
+    if not ports:
+        raise RuntimeError(f"tb_top: yosys found no ports on {b.toplevel}")
+    return [(d, name, abs(int(hi) - int(lo)) + 1) for d, hi, lo, name in ports]
+
+
+def _yosys_portlist(cfg: MsixConfig, sources: list[Path]) -> str:
+    """Yosys ``portlist`` of the toplevel, elaborated alone with the parameters."""
     b = cfg.binding_def()
     # (Yosys cannot parse a negative value; those select defaults, not widths, as in mutate_gen.py)
     chparam = " ".join(f"-set {k} {int(v)}" for k, v in cfg.parameters().items() if v >= 0)
@@ -46,10 +72,7 @@ def dut_ports(cfg: MsixConfig, sources: list[Path]) -> list[tuple[str, str, int]
         run = subprocess.run(["yosys", "-q", "-p", script], capture_output=True, text=True)
         if run.returncode != 0 or not out.exists():
             raise RuntimeError(f"tb_top: yosys could not read the ports of {b.toplevel}:\n{run.stderr or run.stdout}")
-        ports = [m.groups() for m in _PORT.finditer(out.read_text())]
-    if not ports:
-        raise RuntimeError(f"tb_top: yosys found no ports on {b.toplevel}")
-    return [(d, name, abs(int(hi) - int(lo)) + 1) for d, hi, lo, name in ports]
+        return out.read_text()
 
 
 #: A line of Yosys ``portlist``: ``input [11:0] s_axil_awaddr``.
