@@ -23,7 +23,10 @@ What is measured (seed 1, configuration ``n8`` unless said otherwise):
   last one before the event-driven cycle engine), exported from git into
   ``build/bench/reference/`` and run in the same bench run, so that every
   speed-up is a ratio measured on the same machine at the same time. Both must
-  commit the same requests and TLPs in the same cycles.
+  commit the same requests and TLPs in the same cycles. The machine's load moves
+  one run's figure by up to a third, so each figure and its reference run
+  ``--repeat`` times in turn (now, reference, now, ...): the report gives the
+  median of each and the range of the pairs' ratios.
 * profiles: cProfile (cocotb's ``COCOTB_ENABLE_PROFILING``) of the ``mix`` runs,
   reference and now; the top entries by own time go in the report.
 * the limit: the same run, recorded by ``tb/tools/bench_limit/msix_stim_recorder.sv``
@@ -56,6 +59,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -136,6 +140,47 @@ def cosim_reference(mix: str, ops: int, traffic: str = "none", profile: bool = F
     if profile:
         out["profile"] = profile_top(ref / "build" / "verilator" / BENCH_CONFIG.name / "runs" / "cli" / "cocotb.pstat")
     return out
+
+
+def median_runs(runs: list[dict]) -> dict:
+    """The median of repeated runs of one stream (each must do the same work), with every run's seconds."""
+    first = runs[0]
+    for x in runs[1:]:
+        if (x["requests"], x["tlps"], x["cycles"]) != (first["requests"], first["tlps"], first["cycles"]):
+            raise RuntimeError(f"repeated runs of one stream differ: {first} vs {x}")
+    out = dict(sorted(runs, key=lambda x: x["seconds"])[len(runs) // 2])
+    out["runs_s"] = [x["seconds"] for x in runs]
+    return out
+
+
+def paired(now, ref, repeat: int) -> tuple[dict, Optional[dict]]:
+    """``now()`` and ``ref()`` (None: no reference) run ``repeat`` times in turn; their medians,
+    the reference's with the range of the pair ratios now / reference (``pair_ratios``)."""
+    a, b = [], []
+    for _ in range(repeat):
+        a.append(now())
+        if ref is not None:
+            b.append(ref())
+    m = median_runs(a)
+    if not b:
+        return m, None
+    r = median_runs(b)
+    r["pair_ratios"] = [y["seconds"] / x["seconds"] for x, y in zip(a, b)]  # same work: time ratio = speed ratio
+    return m, r
+
+
+def _ratio_text(now: dict, ref: dict, key: str) -> str:
+    """``now / reference = 1.85x`` (medians) with the range of the pairs' ratios."""
+    text = f"**now / reference = {now[key] / ref[key]:.2f}x**"
+    pr = ref.get("pair_ratios", [])
+    if len(pr) > 1:
+        text += f" (median of {len(pr)} runs each, taken in turn; pairs {min(pr):.2f}x–{max(pr):.2f}x)"
+    return text
+
+
+def _seconds_text(x: dict) -> str:
+    runs = x.get("runs_s", [])
+    return f"{x['seconds']:.2f} s" + (f" (median of {len(runs)}: {min(runs):.2f}–{max(runs):.2f} s)" if len(runs) > 1 else "")
 
 
 def profile_top(pstat: Path, n: int = 8) -> list[dict]:
@@ -318,11 +363,11 @@ def report(r: dict, ops: int) -> str:
         same = (c["requests"], c["tlps"], c["cycles"] + 1) == (lim["requests"], lim["tlps"], lim["cycles"])
         add(f"co-simulation, Verilator, full scoreboard, mix `{mix}`",
             f"**{_n(c['ops_per_s'])} ops/s**, {_n(c['cycles_per_s'])} cycles/s",
-            f"{c['requests']:,} requests, {c['tlps']:,} TLPs, {c['cycles']:,} cycles in {c['seconds']:.2f} s")
+            f"{c['requests']:,} requests, {c['tlps']:,} TLPs, {c['cycles']:,} cycles in {_seconds_text(c)}")
         if ref:
             add(f"reference testbench ({REFERENCE}), same run, mix `{mix}`",
                 f"{_n(ref['ops_per_s'])} ops/s, {_n(ref['cycles_per_s'])} cycles/s",
-                f"**now / reference = {c['ops_per_s'] / ref['ops_per_s']:.2f}x**; same requests, TLPs and cycles: "
+                f"{_ratio_text(c, ref, 'ops_per_s')}; same requests, TLPs and cycles: "
                 f"{'yes' if same_run(c, ref) else 'NO'}")
         add(f"limit: C++ replay of the same stream, mix `{mix}`",
             f"**{_n(lim['ops_per_s'])} ops/s**, {_n(lim['cycles_per_s'])} cycles/s",
@@ -335,11 +380,11 @@ def report(r: dict, ops: int) -> str:
     if lg:
         add("co-simulation, Verilator, mix `mix`, traffic `long` (idle gaps, stalls)",
             f"**{_n(lg['cycles_per_s'])} cycles/s**, {_n(lg['ops_per_s'])} ops/s",
-            f"{lg['requests']:,} requests, {lg['tlps']:,} TLPs, {lg['cycles']:,} cycles in {lg['seconds']:.2f} s")
+            f"{lg['requests']:,} requests, {lg['tlps']:,} TLPs, {lg['cycles']:,} cycles in {_seconds_text(lg)}")
         if lref:
             add(f"reference testbench ({REFERENCE}), traffic `long`",
                 f"{_n(lref['cycles_per_s'])} cycles/s, {_n(lref['ops_per_s'])} ops/s",
-                f"**now / reference = {lg['cycles_per_s'] / lref['cycles_per_s']:.2f}x**; same requests, TLPs and "
+                f"{_ratio_text(lg, lref, 'cycles_per_s')}; same requests, TLPs and "
                 f"cycles: {'yes' if same_run(lg, lref) else 'NO'}")
     ic, vc = r["icarus"], r["cosim"]["mix"]
     add("co-simulation, Icarus 11, mix `mix`", f"**{_n(ic['ops_per_s'])} ops/s**, {_n(ic['cycles_per_s'])} cycles/s",
@@ -415,6 +460,8 @@ def main(argv=None) -> int:
     p.add_argument("--profile-ops", type=int, default=5000, help="MSIX_RANDOM_OPS of the profiled runs")
     p.add_argument("--limit-seconds", type=float, default=0.5, help="least time of one C++ replay run")
     p.add_argument("--no-reference", action="store_true", help=f"skip the reference testbench ({REFERENCE})")
+    p.add_argument("--repeat", type=int, default=3,
+                   help="runs of each co-simulation figure and its reference, in turn (the medians are reported)")
     p.add_argument("--model-ops", type=int, default=300_000)
     p.add_argument("--seeds", type=int, default=2, help="SEEDS of `make regress`")
     p.add_argument("--regress-configs", default="n8,n65_trk", help="CONFIGS of `make regress`")
@@ -431,17 +478,18 @@ def main(argv=None) -> int:
     for sim in runner.SIMS:
         runner.build(sim, BENCH_CONFIG)
     r["cosim"], r["limit"], r["reference"], r["profiles"] = {}, {}, {}, {}
+    against = "" if a.no_reference else f" and on the reference testbench {REFERENCE}, in turn"
     for mix in ("mix", "notify"):
-        step(f"co-simulation, Verilator, mix {mix}")
-        r["cosim"][mix] = cosim("verilator", mix, a.ops)
-        if not a.no_reference:
-            step(f"reference testbench {REFERENCE}, mix {mix}")
-            r["reference"][mix] = cosim_reference(mix, a.ops)
-    step("co-simulation, Verilator, mix mix, traffic long")
-    r["long"] = cosim("verilator", "mix", a.long_ops, "long")
-    if not a.no_reference:
-        step(f"reference testbench {REFERENCE}, traffic long")
-        r["reference"]["long"] = cosim_reference("mix", a.long_ops, "long")
+        step(f"co-simulation, Verilator, mix {mix}, {a.repeat} times{against}")
+        r["cosim"][mix], ref = paired(lambda: cosim("verilator", mix, a.ops),
+                                      None if a.no_reference else (lambda: cosim_reference(mix, a.ops)), a.repeat)
+        if ref:
+            r["reference"][mix] = ref
+    step(f"co-simulation, Verilator, mix mix, traffic long, {a.repeat} times{against}")
+    r["long"], ref = paired(lambda: cosim("verilator", "mix", a.long_ops, "long"),
+                            None if a.no_reference else (lambda: cosim_reference("mix", a.long_ops, "long")), a.repeat)
+    if ref:
+        r["reference"]["long"] = ref
     step("profiles (cProfile)")
     for traffic in ("none", "long"):
         r["profiles"][f"now, mix `mix`, traffic `{traffic}`"] = cosim(
