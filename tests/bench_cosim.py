@@ -469,6 +469,8 @@ def main(argv=None) -> int:
     p.add_argument("--no-area", action="store_true", help="skip the Yosys area runs")
     p.add_argument("--no-regress", action="store_true", help="skip `make regress`")
     a = p.parse_args(argv)
+    if a.repeat < 1:
+        p.error("--repeat must be at least 1")
     setup_env()
     OUT.mkdir(parents=True, exist_ok=True)
     r: dict = {"ops": a.ops, "seed": SEED}
