@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from ..env.config import MsixConfig
+from .locks import locked
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "build" / "mutate"
@@ -222,11 +223,9 @@ def pool_dir(cfg: MsixConfig, seed: int, subset: Optional[Sequence[int]] = None)
 
 def generate(cfg: MsixConfig, seed: int, subset: Optional[Sequence[int]] = None) -> Pool:
     """The pool of ``cfg`` and ``seed`` (all POOL_SIZE mutants, or only ``subset``), generated unless up to date."""
-    from .runner import _locked  # pytest-xdist workers may ask for the same pool at once
-
     subset = tuple(sorted(set(subset))) if subset else None
     folder = pool_dir(cfg, seed, subset)
-    with _locked(folder.parent / f".{folder.name}.lock"):
+    with locked(folder.parent / f".{folder.name}.lock"):  # xdist workers may ask for one pool at once
         return _generate(cfg, seed, subset, folder)
 
 

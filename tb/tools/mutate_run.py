@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Optional
 
 from . import runner
+from .locks import locked
 from .mutate_gen import OUT, MutantId, Pool
 
 SIM = "verilator"
@@ -52,7 +53,7 @@ def build(pool: Pool, sim: str = SIM) -> Path:
     netlist = pool.netlist_for(sim)
     stamp = hashlib.sha256(netlist.read_bytes() + repr((sim, args)).encode()).hexdigest()
     stamp_file = out / ".stamp"
-    with runner._locked(out.parent / f".{out.name}.lock"):
+    with locked(out.parent / f".{out.name}.lock"):
         if stamp_file.exists() and stamp_file.read_text() == stamp:
             return out
         out.mkdir(parents=True, exist_ok=True)

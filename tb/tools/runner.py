@@ -17,7 +17,6 @@ Command line (also ``make cosim``)::
 from __future__ import annotations
 
 import argparse
-import fcntl
 import hashlib
 import os
 import random
@@ -25,14 +24,14 @@ import re
 import shlex
 import sys
 import xml.etree.ElementTree as ET
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Optional
 
 from ..bindings import CONFIGS, MUST_FAIL
 from ..env.config import ENV_VAR, MsixConfig
 from . import tb_top
+from .locks import locked
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
@@ -75,17 +74,6 @@ def functional_cov_requested() -> bool:
 def build_dir(sim: str, cfg: MsixConfig, waves: bool = False, coverage: bool = False) -> Path:
     """``build/<sim>/<config>``, ``-waves`` for a waveform build, ``-cov`` for a Verilator coverage build."""
     return BUILD / sim / (cfg.name + ("-waves" if waves else "") + ("-cov" if coverage else ""))
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _stamp(sim: str, cfg: MsixConfig, waves: bool, args: list[str]) -> str:  # args include --coverage
@@ -147,7 +135,7 @@ def build(sim: str, cfg: MsixConfig, waves: bool = False, coverage: bool = False
     args = _build_args(sim, waves, coverage)
     stamp = _stamp(sim, cfg, waves, args)
     stamp_file = out / ".stamp"
-    with _locked(out.parent / f".{out.name}.lock"):
+    with locked(out.parent / f".{out.name}.lock"):
         if stamp_file.exists() and stamp_file.read_text() == stamp:
             return out
         out.mkdir(parents=True, exist_ok=True)

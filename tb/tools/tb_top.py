@@ -16,7 +16,6 @@ binding gets a wrapper.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import re
 import subprocess
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from ..env import burst
 from ..env.config import MsixConfig
+from .locks import locked
 
 ROOT = Path(__file__).resolve().parents[2]
 TOP = "msix_tb_top"
@@ -45,9 +45,7 @@ def dut_ports(cfg: MsixConfig, sources: list[Path]) -> list[tuple[str, str, int]
     for src in sources:
         h.update(src.read_bytes())
     cached = PORTS_CACHE / f"{h.hexdigest()[:32]}.txt"
-    PORTS_CACHE.mkdir(parents=True, exist_ok=True)
-    with open(cached.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # the other simulator's build waits for this one's Yosys
+    with locked(cached.with_suffix(".lock")):  # the other simulator's build waits for this one's Yosys
         if not cached.exists():
             text = _yosys_portlist(cfg, sources)
             cached.with_suffix(".tmp").write_text(text)
