@@ -228,7 +228,10 @@ module msix_block #(
   logic [N-1:0] pending_q;     // the PBA
   logic [N-1:0] entry_mask_q;  // copy of Vector Control bit 0 of every entry
   logic [N-1:0] cleared_q;     // entry holds its reset value, RAM content stale
-  logic [N-1:0] in_use;        // dev->msix_entry_used[v] != 0
+  // dev->msix_entry_used[v] != 0 of the vector each user looks at: the notify,
+  // the table write's entry, the walk's vector (no N-wide vector of them: one
+  // lookup per user keeps simulators from re-evaluating N comparators).
+  logic ntf_in_use, tw_in_use, walk_in_use;
 
   // Vector Control bit 0 a cleared entry reads as: 1 after rst; after flr
   // FLR_MASK_BIT (also 1 unless MSIX_FAULT_RESET_UNMASKED).
@@ -393,11 +396,14 @@ module msix_block #(
   );
 
   // ==========================================================================
-  // msix_vector_use bookkeeping: in_use[v]
+  // msix_vector_use bookkeeping: the use counters
   // ==========================================================================
 
   wire use_in_range = (use_vector < N16);
   wire [VIDX_W-1:0] use_vec = use_vector[VIDX_W-1:0];
+  // The notify's vector (msix_notify below) also looks up its use counter.
+  wire ntf_in_range = (notify_vector < N16);
+  wire [VIDX_W-1:0] ntf_vec = notify_vector[VIDX_W-1:0];
   localparam [1:0] USE_OP_USE = 2'd0;
   localparam [1:0] USE_OP_UNUSE = 2'd1;
   localparam [1:0] USE_OP_UNUSE_ALL = 2'd2;
@@ -433,13 +439,14 @@ module msix_block #(
         end
       end
 
-      genvar gv;
-      for (gv = 0; gv < N; gv = gv + 1) begin : g_in_use
-        assign in_use[gv] = (use_cnt_q[gv] != '0);
-      end
+      assign ntf_in_use  = (use_cnt_q[ntf_vec] != '0);
+      assign tw_in_use   = (use_cnt_q[dec_vec] != '0);
+      assign walk_in_use = (use_cnt_q[seq_vec_q] != '0);
     end else begin : g_all_in_use
       // Every vector is always in use; the use port is accepted and ignored.
-      assign in_use = {N{1'b1}};
+      assign ntf_in_use  = 1'b1;
+      assign tw_in_use   = 1'b1;
+      assign walk_in_use = 1'b1;
       assign unuse_to_zero = 1'b0;
       /* verilator lint_off UNUSEDSIGNAL */
       // use_op / use_vector mean nothing without use tracking.
@@ -452,8 +459,6 @@ module msix_block #(
   // msix_notify
   // ==========================================================================
 
-  wire ntf_in_range = (notify_vector < N16);
-  wire [VIDX_W-1:0] ntf_vec = notify_vector[VIDX_W-1:0];
 `ifdef MSIX_FAULT_MASK_IGNORED
   // FAULT: the entry mask bit is ignored; only the function mask counts.
   wire ntf_masked = msix_function_masked;
@@ -462,7 +467,7 @@ module msix_block #(
   wire ntf_masked = msix_function_masked || entry_mask_q[ntf_vec];
 `endif
   // Out of range or not in use: dropped. Masked: pending. Else: send now.
-  wire ntf_live = ntf_in_range && in_use[ntf_vec];
+  wire ntf_live = ntf_in_range && ntf_in_use;
   wire ntf_set_pending = gnt_ntf && ntf_live && ntf_masked;
   wire ntf_send = gnt_ntf && ntf_live && !ntf_masked;
   wire ntf_out_of_range = gnt_ntf && !ntf_in_range;
@@ -493,7 +498,6 @@ module msix_block #(
   // OKAY and changes nothing, so only table writes go further.
   wire tw_go = gnt_wr && dec_ok && dec_is_table;
   wire tw_cleared = cleared_q[dec_vec];
-  wire [127:0] tw_data = {wdw_odd, wdw_even, wdw_odd, wdw_even};
   // Vector Control written: the new mask bit (Vector Control is an odd DWORD).
   wire tw_ctrl = tw_go && tw_lanes[3];
   wire tw_new_mask = wdw_odd[0];
@@ -504,20 +508,22 @@ module msix_block #(
   // other DWORDs leave the mask state unchanged.
   wire tw_release = tw_ctrl && !msix_function_masked && entry_mask_q[dec_vec]
                  && !tw_new_mask && pending_q[dec_vec];
-  wire tw_send = tw_release && in_use[dec_vec];
+  wire tw_send = tw_release && tw_in_use;
 
-  // Bit mask of the written DWORDs (tw_lanes, one bit per DWORD). A mask, not a
-  // loop: Yosys 0.23 takes a loop variable declared in always_comb for a latch.
-  wire [127:0] tw_lane_bits = {{32{tw_lanes[3]}}, {32{tw_lanes[2]}}, {32{tw_lanes[1]}}, {32{tw_lanes[0]}}};
-
+  // The RAM write data is built here, not in wide nets: Icarus recopies a
+  // concatenation net bit by bit on every change (rtl/README.md, "Simulation cost").
   always_comb begin : p_ram_write
     ram_wr_addr = dec_vec;
     ram_wr_en   = 4'h0;
-    ram_wr_data = tw_data;
+    ram_wr_data = {wdw_odd, wdw_even, wdw_odd, wdw_even};  // every DWORD in its lane
     if (tw_go) begin
       // A cleared entry gets all four DWORDs: reset value + written DWORD(s).
-      ram_wr_en   = tw_cleared ? 4'hF : tw_lanes;
-      ram_wr_data = (tw_data & tw_lane_bits) | (entry_reset_value & ~tw_lane_bits);
+      ram_wr_en = tw_cleared ? 4'hF : tw_lanes;
+      // Unrolled: Yosys 0.23 takes a loop variable declared in always_comb for a latch.
+      if (!tw_lanes[0]) ram_wr_data[31:0] = entry_reset_value[31:0];
+      if (!tw_lanes[1]) ram_wr_data[63:32] = entry_reset_value[63:32];
+      if (!tw_lanes[2]) ram_wr_data[95:64] = entry_reset_value[95:64];
+      if (!tw_lanes[3]) ram_wr_data[127:96] = entry_reset_value[127:96];
     end
   end
 
@@ -561,8 +567,8 @@ module msix_block #(
   wire walk = (state_q == S_WALK);
   wire walk_any_left = |(pending_q & ~entry_mask_q);
   wire walk_release = walk && walk_any_left && pending_q[seq_vec_q] && !entry_mask_q[seq_vec_q];
-  wire walk_stall = walk_release && in_use[seq_vec_q] && !msg_room;
-  wire walk_send = walk_release && in_use[seq_vec_q] && msg_room;
+  wire walk_stall = walk_release && walk_in_use && !msg_room;
+  wire walk_send = walk_release && walk_in_use && msg_room;
   wire walk_done = walk && (!walk_any_left || (!walk_stall && seq_vec_q == LAST_VEC));
 
   // ==========================================================================
@@ -594,7 +600,8 @@ module msix_block #(
   // One spare bit above the PBA so that the PBA_HIGH_BIT fault can shift.
   localparam integer PBA_BITS = PBA_DWORDS * 32;
   localparam integer PBIT_W = $clog2(PBA_BITS + 1);  // >= PIDX_W + 5
-  wire [PBA_BITS:0] pba_bits = {{(PBA_BITS + 1 - N) {1'b0}}, pending_q};
+  logic [PBA_BITS:0] pba_bits;
+  always_comb pba_bits = {{(PBA_BITS + 1 - N) {1'b0}}, pending_q};  // procedural: see p_ram_write
 
   function automatic [31:0] f_pba_dword(input [PBA_BITS:0] bits, input [PIDX_W-1:0] k);
 `ifdef MSIX_FAULT_PBA_HIGH_BIT
