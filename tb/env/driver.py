@@ -39,7 +39,7 @@ class ValidReadyDriver(BusDriver):
         self._gap = 0
         self._valid_high = False
         self._held = False  # a burst plays this port (tb/env/burst.py)
-        super().__init__(dut, None, clock)
+        super().__init__(dut, None, clock, case_insensitive=False)  # names are exact (the binding's)
         self._valid_handles = [getattr(self.bus, v) for v in port.valids]
         self._field_handles = [(f, getattr(self.bus, role)) for f, role in port.fields]
         for role in self._signals:

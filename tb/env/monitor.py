@@ -38,7 +38,8 @@ class _SampledMonitor(BusMonitor):
         self._signals = {role: signals[role] for role in self._roles(port)}
         self.on_xz = on_xz or _raise
         self.readers = {role: int_reader(getattr(dut, name), name) for role, name in self._signals.items()}
-        super().__init__(dut, None, clock, callback=callback)
+        # The binding names signals exactly: no case-insensitive search over every handle of the DUT.
+        super().__init__(dut, None, clock, callback=callback, case_insensitive=False)
 
     def _roles(self, port) -> tuple[str, ...]:
         return port.sampled
@@ -180,7 +181,7 @@ class RiseMonitor(BusMonitor):
 
     def __init__(self, dut, signal: str, clock, callback=None):
         self._signals = {"flag": signal}
-        super().__init__(dut, None, clock, callback=callback)
+        super().__init__(dut, None, clock, callback=callback, case_insensitive=False)
 
     async def _monitor_recv(self) -> None:
         rise = RisingEdge(self.bus.flag)

@@ -38,6 +38,8 @@ WAIVERS: list[tuple[str, str]] = [
     (r"toggle (cfg_rdata|cfg_rdata_q|cfg_read_value)\[",
      "read-only capability bits (capability ID 0x11, next pointer 0, QSIZE, BIR, reserved Message Control bits): "
      "constant per configuration"),
+    (r"toggle pba_bits\[", "the PBA as read: pending_q (toggle-covered itself) padded with constant-0 bits up to the "
+     "PBA size and one spare bit for the PBA_HIGH_BIT fault"),
     (r"toggle entry_reset_value\[", "constant bits of the table reset value (only the mask bit may be 0, under a fault define)"),
     (r"toggle cleared_mask_bit_q", "the mask bit an FLR writes: 1 unless built with MSIX_FAULT_RESET_UNMASKED"),
     (r"toggle msg_slots_used\[", "top bit of the slot count: the queue never holds more than MSG_FIFO_DEPTH, by the acceptance rule"),
