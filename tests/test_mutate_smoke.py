@@ -1,8 +1,8 @@
 """Smoke of the mutation campaign (``make mutate``, tb/tools/mutate.py).
 
 Five fixed Yosys mutants of msix_block (n8, sampling seed 1), each breaking a
-different part (BAR decode, MSI header, INTx deassert, RAM read-back, config
-decode), are written into one netlist behind ``+mutsel``, built for Icarus (a
+different part (BAR decode, MSI header, INTx deassert, config decode, RAM
+read-back), each killed within the first screened test, are written into one netlist behind ``+mutsel``, built for Icarus (a
 second simulator accepts the written netlist; the campaign itself runs on
 Verilator) and run through a short screen: the original (``mutsel`` 0) must
 pass it and every mutant must be killed.
@@ -19,7 +19,7 @@ SIM = "icarus"
 CONFIG, SEED = "n8", 1
 #: (index, what it breaks); ids n8:1:<index>, each reruns alone with ``make mutate MUTANT=n8:1:<index>``.
 SMOKE = {32: "BAR decode refuses every access", 93: "MSI header Fmt bit inverted", 143: "intx_deassert inverted",
-         164: "entry read-back (message data bit 16) inverted", 183: "Message Control config decode stuck off"}
+         163: "config decode: every DWORD is Message Control", 164: "entry read-back (message data bit 16) inverted"}
 SCREEN = r"\.(reset_state|notify|unmask_sends_pending)/traffic=stall$"
 
 
