@@ -38,7 +38,7 @@ from typing import Optional
 from ..bindings import CONFIGS
 from . import mutate_run
 from .mutate_gen import OUT, MutantId, Pool, generate, yosys_version
-from .mutate_notes import NOTES
+from . import mutate_notes
 from .mutate_run import Outcome
 from .regress_progress import _clock
 
@@ -72,7 +72,7 @@ def load(pool: Pool, index: int, stamp: str, stale_kills: bool = False) -> Optio
     o = Outcome(**d["outcome"])
     if d.get("stamp") == stamp:
         return o
-    argued = o.id in NOTES and NOTES[o.id][0] == "equivalent"
+    argued = mutate_notes.note(o.id) is not None and mutate_notes.note(o.id)[0] == "equivalent"
     if stale_kills and (o.status in ("killed", "equivalent") or argued):  # a proof does not depend on the testbench
         o.extra["testbench"] = d.get("stamp")  # killed by an older testbench, not rerun
         return o
@@ -117,7 +117,7 @@ def report_only(configs: list[str], count: int, seed: int) -> dict:
                 raise SystemExit(f"mutate --report: no stored result for {MutantId(name, seed, k)}; run make mutate")
             d = json.loads(f.read_text())
             o = Outcome(**d["outcome"])
-            if o.status == "survived" and o.id not in NOTES:
+            if o.status == "survived" and mutate_notes.note(o.id) is None:
                 verdict, note = mutate_equiv.check(pool, k)
                 o.status, o.note = ("equivalent", note) if verdict == "proved" else (o.status, o.note or note)
             outcomes[o.id] = o
@@ -188,7 +188,7 @@ def campaign(configs: list[str], count: int, seed: int, jobs: int, equiv: bool =
         for pool, _, stamp in pools:
             for k in range(1, count + 1):
                 o = outcomes[str(MutantId(pool.cfg.name, pool.seed, k))]
-                if o.status == "survived" and not o.extra.get("equiv_tried") and o.id not in NOTES:
+                if o.status == "survived" and not o.extra.get("equiv_tried") and mutate_notes.note(o.id) is None:
                     verdict, note = mutate_equiv.check(pool, k)
                     o.extra["equiv_tried"] = True
                     o.extra["equiv"] = verdict
@@ -202,13 +202,18 @@ def campaign(configs: list[str], count: int, seed: int, jobs: int, equiv: bool =
 
 def _apply_note(o: Outcome) -> None:
     """A survivor argued about in tb/tools/mutate_notes.py: equivalent, or out of reach (still a survivor)."""
-    if o.id in NOTES:
-        verdict, o.note = NOTES[o.id]
+    argued = mutate_notes.note(o.id)
+    if argued is not None:
+        verdict, o.note = argued
         if verdict == "equivalent":
             o.status = "equivalent"
 
 
 def summarize(pools, outcomes: dict[str, Outcome], count: int, seed: int) -> dict:
+    if mutate_notes.NOTES and not mutate_notes.current():
+        print(f"mutate: the {len(mutate_notes.NOTES)} hand-argued notes (tb/tools/mutate_notes.py) are for RTL "
+              f"{mutate_notes.RTL}, not this one ({mutate_notes.rtl_sha()}): not applied, the survivors they "
+              "argued about are other mutants now; argue the survivors again", file=sys.stderr)
     rows, mutants = [], []
     for pool, _, _ in pools:
         c = {"config": pool.cfg.name, "generated": 0, "killed": 0, "killed_screen": 0, "survived": 0, "equivalent": 0}
@@ -231,7 +236,7 @@ def summarize(pools, outcomes: dict[str, Outcome], count: int, seed: int) -> dic
     total["kill_rate"] = round(total["killed"] / live, 4) if live else 1.0
     return {"yosys": yosys_version(), "seed": seed, "count_per_config": count, "configs": rows, "total": total,
             "screen": mutate_run.SCREEN, "rest": mutate_run.REST, "timeout_scale": mutate_run.TIMEOUT_SCALE,
-            "target": TARGET, "mutants": mutants,
+            "target": TARGET, "mutants": mutants, "notes_rtl": mutate_notes.RTL, "rtl": mutate_notes.rtl_sha(),
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 

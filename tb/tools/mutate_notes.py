@@ -9,6 +9,18 @@ every state, reachable or not, and without the contract's don't-cares.
 
 from __future__ import annotations
 
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: The RTL these notes argue about: sha256 of msix_block's sources (``rtl_sha``). A changed RTL
+#: gives Yosys another netlist to sample, so every index names another mutant: notes written for
+#: another RTL are ignored (and the campaign says so) until they are argued again.
+RTL = "cb2891a3adda5fec"  # d3516b1
+
 NOTES: dict[str, tuple[str, str]] = {
     "n8:1:1": ("equivalent", "n8's PBA is 2 DWORDs: pba_dw is pba_rel[2:2]; bit 3 of pba_rel is read by nothing"),
     "n8:1:58": ("equivalent", "TABLE_START is 0 in n8, so a - 0 has no borrow: inverting a[0] changes only "
@@ -32,3 +44,24 @@ NOTES: dict[str, tuple[str, str]] = {
     "n8_w64_trk_fifo2:1:108": ("equivalent", "the S_IDLE arm without tw_send/cfg_start_walk holds state_q, which "
                                "is S_IDLE (2'b00) there: clearing its bit 1 changes nothing"),
 }
+
+
+@lru_cache(maxsize=None)
+def rtl_sha() -> str:
+    """sha256 (16 hex digits) of the mutated RTL: msix_block's sources, in compile order."""
+    from ..bindings import BINDINGS
+
+    h = hashlib.sha256()
+    for src in BINDINGS["msix_block"].sources:
+        h.update((ROOT / src).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def current() -> bool:
+    """The notes were argued for the RTL as it is now."""
+    return rtl_sha() == RTL
+
+
+def note(mutant_id: str) -> Optional[tuple[str, str]]:
+    """(verdict, why) of a survivor argued about, if the notes are for the current RTL."""
+    return NOTES.get(mutant_id) if current() else None
