@@ -22,7 +22,7 @@ from __future__ import annotations
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly
 
 from ..env.env import CTRL_ENABLE, MsixEnv
-from ..env.txn import CfgAccess, Flr, Notify, UseOp
+from ..env.txn import BarWrite, CfgAccess, Flr, Notify, UseOp
 from .common import MSI_BASE, Scenario, enable, notify_limit, program_all, rand_address, requires, sample_vectors
 
 O = Scenario.outcomes
@@ -570,6 +570,22 @@ async def tag_wrap_seq(tb: MsixEnv) -> None:
     sc.require("notify of unmasked entries", sc.notifies(), O(SENT=300))
 
 
+async def address_forms_seq(tb: MsixEnv) -> None:
+    """The message's Memory Write header follows its address: 4-DW as soon as any bit
+    of the upper address DWORD is set (each bit alone), 3-DW below 4 GiB."""
+    await tb.use_all()
+    await enable(tb)
+    sc = Scenario(tb, "address_forms")
+    v = tb.rng.randrange(tb.num_vectors)
+    highs = [1 << k for k in range(32)] + [0]
+    for hi in highs:
+        tb.write_entry(v, hi << 32 | tb.rng.randrange(1 << 32), tb.rng.randrange(1 << 32), control=0)
+        await tb.quiesce()  # the entry as written, before the notify (AXI writes leave gaps a notify could take)
+        tb.notify(v)
+        await tb.quiesce()
+    sc.require("messages, one per upper address DWORD", sc.notifies(), O(SENT=len(highs)))
+
+
 async def priority_seq(tb: MsixEnv) -> None:
     """All ports requesting back to back at once: one commit per cycle, in
     priority order flr > cfg > AXI write > AXI read > use > notify."""
@@ -642,7 +658,7 @@ async def contract_timing_seq(tb: MsixEnv) -> None:
     (it follows the commits, whenever they happen): back-to-back notifies commit one
     per cycle (queue depth >= 3, no back-pressure); a function unmask with nothing
     to release (a masked vector pending at most) is one busy cycle; a walk ends one
-    cycle after its last release."""
+    cycle after its last release; a table write that releases a vector is one busy cycle."""
     if tb.binding.name != "msix_block" or tb.traffic != "none":
         return  # the timing is this block's contract, not the profile's; exact only without gaps
     sc = Scenario(tb, "contract_timing")
@@ -687,3 +703,18 @@ async def contract_timing_seq(tb: MsixEnv) -> None:
             for v in every:
                 tb.mask(v, False)  # releases them now
         await tb.drain()
+    # A table write that releases a pending, in-use vector: one busy cycle (S_RAW, the entry
+    # read back) before the next request.
+    v = vecs[-1]
+    tb.mask(v)
+    await tb.quiesce()
+    tb.notify(v)  # entry masked: pending
+    await tb.quiesce()
+    sc.phase()
+    tb.mask(v, False)  # releases it
+    tb.notify(v)  # presented with it, taken once the read-back cycle is over
+    await tb.quiesce()
+    (wr,), (ntf,) = sc.commits(BarWrite), sc.commits(Notify)
+    sc.require("cycles from a releasing table write to the next request", (ntf.time - wr.time) // period, 2)
+    sc.require("messages of the releasing write", sc.messages("entry_unmask"), 1)
+    await tb.drain()

@@ -50,6 +50,7 @@ DIRECTED = (
     Entry("flr_under_traffic", d.flr_under_traffic_seq, verifies="FLR with messages queued"),
     Entry("bad_access", d.bad_access_seq, ("none", "idle"), "every decode error answers SLVERR, changes nothing"),
     Entry("tag_wrap", d.tag_wrap_seq, ("none", "stall"), "TLP tag wraps at 256"),
+    Entry("address_forms", d.address_forms_seq, ("none",), "MSI header form: 4-DW for each upper address bit, 3-DW"),
     Entry("priority", d.priority_seq, verifies="one commit per cycle under all ports at once"),
     Entry("axi_aw_w_apart", d.axi_aw_w_apart_seq, ("none",), "AW without W, W without AW: never taken"),
     Entry("contract_timing", d.contract_timing_seq, ("none",), "notify throughput, walk length (rtl/README.md timing)"),

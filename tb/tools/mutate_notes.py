@@ -19,30 +19,43 @@ ROOT = Path(__file__).resolve().parents[2]
 #: The RTL these notes argue about: sha256 of msix_block's sources (``rtl_sha``). A changed RTL
 #: gives Yosys another netlist to sample, so every index names another mutant: notes written for
 #: another RTL are ignored (and the campaign says so) until they are argued again.
-RTL = "cb2891a3adda5fec"  # d3516b1
+RTL = "0f499c49dd755f6a"  # c869dda and later (argued 2026-11-30)
 
 NOTES: dict[str, tuple[str, str]] = {
-    "n8:1:1": ("equivalent", "n8's PBA is 2 DWORDs: pba_dw is pba_rel[2:2]; bit 3 of pba_rel is read by nothing"),
-    "n8:1:58": ("equivalent", "TABLE_START is 0 in n8, so a - 0 has no borrow: inverting a[0] changes only "
-                "table_rel[0], which nothing reads (vec and lane are bits >= 2)"),
-    "n8:1:43": ("equivalent", "reset value of cfg_rdata_q: cfg_rdata is defined only while cfg_rvalid pulses "
-                "(rtl/README.md), and every pulse follows a read that reloads the register"),
-    "n8:1:97": ("equivalent", "seq_vec_q in S_IDLE without tw_send/cfg_start_walk: a held value nobody reads; "
-                "S_RAW and S_WALK load it before use"),
-    "n8_w64_trk_fifo2:1:4": ("equivalent", "bit 4 of the odd PBA DWORD of a 64-bit read: with 8 vectors that DWORD "
-                             "(vectors 32..63) is constant 0, as is the mutation"),
-    "n8_w64_trk_fifo2:1:48": ("equivalent", "address bit 1 only matters for a misaligned access, which shape_ok "
-                              "rejects whatever in_pba says (ok = shape_ok && (in_table || in_pba))"),
-    "n8_w64_trk_fifo2:1:104": ("equivalent", "count_q of a 2-deep FIFO is 0, 1 or 2: XOR-ing bit 0 into bit 1 "
-                               "leaves count_q != 0 unchanged for all three (3 is unreachable)"),
-    "n8_w64_trk_fifo2:1:73": ("out of reach", "a constant use-counter read address pushed out of range (bit 13): "
-                              "Yosys reads undefined, but Verilator (the campaign's simulator) indexes the "
-                              "8-entry array with the low address bits, so the written netlist simulates there "
-                              "exactly as the original"),
-    "n8_w64_trk_fifo2:1:115": ("out of reach", "as n8_w64_trk_fifo2:1:73: a constant use-counter read address "
-                               "pushed out of range (bit 4) that Verilator wraps back into the array"),
-    "n8_w64_trk_fifo2:1:108": ("equivalent", "the S_IDLE arm without tw_send/cfg_start_walk holds state_q, which "
-                               "is S_IDLE (2'b00) there: clearing its bit 1 changes nothing"),
+    "n8:1:34": ("equivalent", "reset value of cfg_rdata_q (bit 12): cfg_rdata is defined only while cfg_rvalid "
+                "pulses (rtl/README.md), and every pulse follows a read that reloads the register"),
+    "n8:1:39": ("equivalent", "TABLE_START is 0 in n8, so table_rel is the address: bit 0 is read by nothing "
+                "(vec and lane are bits >= 2)"),
+    "n8:1:70": ("equivalent", "as n8:1:39: table_rel[1] is read by nothing (vec and lane are bits >= 2)"),
+    "n8:1:51": ("equivalent", "n8's PBA is 2 DWORDs: pba_dw is pba_rel[2:2], and a subtraction's low result bits "
+                "depend only on the operand's low bits, so operand bit 3 reaches nothing that is read"),
+    "n8:1:83": ("equivalent", "seq_vec_q in S_IDLE is read by nothing; S_RAW loads it, and at a walk's start it "
+                "is 0 either way: a walk starts only with the function masked, while S_RAW and S_WALK are "
+                "entered only with it unmasked and take no request, so the S_IDLE cycle before a walk's start "
+                "(or rst) has zeroed it"),
+    "n8:1:109": ("equivalent", "the read stage's side information (rd_cleared_q, rd_lane_q) loaded every cycle, "
+                 "not only with ram_rd_en: it is used only in the cycle after a read, and that read's own cycle "
+                 "has ram_rd_en high and loads it"),
+    "n8:1:112": ("equivalent", "message address bit 0: a Memory Write TLP cannot carry address bits 1:0 "
+                 "(msix_tlp_fmt drops them), and nothing else reads the queue's address bit 0"),
+    "n8_w64_trk_fifo2:1:18": ("equivalent", "data of the table RAM's lane-1 write while wr_en[1] is low "
+                              "(x in the RTL): that write is disabled"),
+    "n8_w64_trk_fifo2:1:24": ("equivalent", "walk_in_use stuck at 1: the walk sends only for a pending vector, "
+                              "and pending implies in use (pending is set only for a live vector; the last "
+                              "unuse and unuse-all clear it)"),
+    "n8_w64_trk_fifo2:1:28": ("equivalent", "ram_rd_en high in cycles without a RAM user: the RAM output and "
+                              "the read stage's side information are used only in the cycle after a read "
+                              "made for that user, which loads them itself"),
+    "n8_w64_trk_fifo2:1:111": ("equivalent", "as n8_w64_trk_fifo2:1:28: the S_RAW compare stuck at 1 in the "
+                               "read port's arbitration only adds RAM reads nobody uses (rd_is_msg has its "
+                               "own compare)"),
+    "n8_w64_trk_fifo2:1:107": ("equivalent", "RAM read address bit 2 in the arm without a reader "
+                               "(ram_rd_en low): nothing is read"),
+    "n8_w64_trk_fifo2:1:133": ("equivalent", "pba_rel[12]: only pba_dw (pba_rel[2:2] for 8 vectors) is read"),
+    "n8_w64_trk_fifo2:1:42": ("out of reach", "the use counters' clear (rst, unuse-all) writes a constant "
+                              "address pushed out of range (bit 25): Yosys writes nowhere, but Verilator (the "
+                              "campaign's simulator) indexes the 8-entry array with the low address bits, so "
+                              "the written netlist simulates there exactly as the original"),
 }
 
 
