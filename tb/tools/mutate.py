@@ -59,6 +59,16 @@ def tb_hash(pool: Pool) -> str:
     return h.hexdigest()[:16]
 
 
+_NETLISTS: dict[Path, str] = {}
+
+
+def netlist_hash(pool: Pool) -> str:
+    """The pool's netlist alone: a stored kill is kept across testbench changes only for the same mutants."""
+    if pool.netlist not in _NETLISTS:
+        _NETLISTS[pool.netlist] = hashlib.sha256(pool.netlist.read_bytes()).hexdigest()[:16]
+    return _NETLISTS[pool.netlist]
+
+
 def _result_file(pool: Pool, index: int) -> Path:
     return OUT / "results" / pool.folder.name / f"{index}.json"
 
@@ -73,7 +83,10 @@ def load(pool: Pool, index: int, stamp: str, stale_kills: bool = False) -> Optio
     if d.get("stamp") == stamp:
         return o
     argued = mutate_notes.note(o.id) is not None and mutate_notes.note(o.id)[0] == "equivalent"
-    if stale_kills and (o.status in ("killed", "equivalent") or argued):  # a proof does not depend on the testbench
+    # A kill or a proof does not depend on the testbench, but on the mutant: after an RTL change the
+    # same index is another mutant (another netlist), and nothing stored is kept.
+    same_mutants = d.get("netlist") == netlist_hash(pool)
+    if stale_kills and same_mutants and (o.status in ("killed", "equivalent") or argued):
         o.extra["testbench"] = d.get("stamp")  # killed by an older testbench, not rerun
         return o
     return None
@@ -82,7 +95,7 @@ def load(pool: Pool, index: int, stamp: str, stale_kills: bool = False) -> Optio
 def store(pool: Pool, index: int, stamp: str, outcome: Outcome) -> None:
     f = _result_file(pool, index)
     f.parent.mkdir(parents=True, exist_ok=True)
-    f.write_text(json.dumps({"stamp": stamp, "outcome": outcome.as_dict()}, indent=1))
+    f.write_text(json.dumps({"stamp": stamp, "netlist": netlist_hash(pool), "outcome": outcome.as_dict()}, indent=1))
 
 
 def reproduce(mid: str) -> str:
