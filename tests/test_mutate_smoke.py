@@ -2,10 +2,10 @@
 
 Five fixed Yosys mutants of msix_block (n8, sampling seed 1), each breaking a
 different part (BAR decode, MSI header, INTx deassert, config decode, RAM
-read-back), each killed within the first screened test, are written into one netlist behind ``+mutsel``, built for Icarus (a
-second simulator accepts the written netlist; the campaign itself runs on
-Verilator) and run through a short screen: the original (``mutsel`` 0) must
-pass it and every mutant must be killed.
+read-back) and each killed by the first screened test, are written into one
+netlist behind ``+mutsel``, built for Icarus (a second simulator accepts the
+written netlist; the campaign itself runs on Verilator) and run through a short
+screen: the original (``mutsel`` 0) must pass it and every mutant must be killed.
 """
 
 from __future__ import annotations
