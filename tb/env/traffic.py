@@ -121,8 +121,6 @@ class ReadySink:
             self._thread = None
         for task in self._tasks:
             task.cancel()
-        for f in self._files:
-            f.close()
         if self._player is not None:
             self._player[0].value = 0  # the testbench's own ready (high) again, at once
 

@@ -41,19 +41,31 @@ FAILFAST = os.environ.get("MSIX_FAILFAST", "0") not in ("", "0")
 _failed: list[str] = []
 
 
-async def _run(dut, name: str, traffic: str, seq, *args) -> None:
-    """One test: ``name`` is the cocotb test name (it also keys the random streams)."""
+def starts(dut, name: str) -> bool:
+    """Whether test ``name`` runs (not after an earlier failure under MSIX_FAILFAST); it
+    counts as failed until :func:`passed` (a timeout cancels the test before that)."""
     if FAILFAST and _failed:
         dut._log.info("skipped after the failure of %s (MSIX_FAILFAST)", _failed[0])
+        return False
+    _failed.append(name)
+    return True
+
+
+def passed(name: str) -> None:
+    _failed.remove(name)
+
+
+async def _run(dut, name: str, traffic: str, seq, *args) -> None:
+    """One test: ``name`` is the cocotb test name (it also keys the random streams)."""
+    if not starts(dut, name):
         return
     seed = int(os.environ.get("MSIX_SEED", cocotb.RANDOM_SEED))
     tb = MsixEnv(dut, CFG, traffic=traffic, seed=seed, name=name)
     dut._log.info("SEED=%s config=%s test=%s; %s", seed, CFG.name, name, tb.describe())
-    _failed.append(name)  # removed again on success; a timeout cancels this coroutine here
     await tb.reset()
     await seq(tb, *args)
     await tb.finish()
-    _failed.remove(name)
+    passed(name)
 
 
 def _directed(entry):

@@ -82,7 +82,7 @@ def load(pool: Pool, index: int, stamp: str, stale_kills: bool = False) -> Optio
     o = Outcome(**d["outcome"])
     if d.get("stamp") == stamp:
         return o
-    argued = mutate_notes.note(o.id) is not None and mutate_notes.note(o.id)[0] == "equivalent"
+    argued = (mutate_notes.note(o.id) or ("",))[0] == "equivalent"
     # A kill or a proof does not depend on the testbench, but on the mutant: after an RTL change the
     # same index is another mutant (another netlist), and nothing stored is kept.
     same_mutants = d.get("netlist") == netlist_hash(pool)
