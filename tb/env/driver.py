@@ -82,6 +82,10 @@ class ValidReadyDriver(BusDriver):
         if not self.idle:
             await self._empty.wait()
 
+    def no_gaps(self) -> None:
+        """From now on present each request without an idle gap (the final readback)."""
+        self._idle = itertools.repeat(0)
+
     # -- bursts (tb/env/burst.py) -------------------------------------------
     def draw_gaps(self, n: int) -> list[int]:
         """The idle gaps of the next ``n`` requests, drawn as the driver would draw them."""

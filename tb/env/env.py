@@ -271,7 +271,13 @@ class MsixEnv:
         await RisingEdge(self.clock)  # end on the edge itself, as a cycle count would
 
     async def readback(self) -> None:
-        """Read the whole table, the whole PBA and the capability through the ports."""
+        """Read the whole table, the whole PBA and the capability through the ports,
+        back to back: the shape's idle gaps end here (its back-pressure on the
+        responses stays): it reads state, and a 2048-vector readback takes about
+        13,000 cycles under every shape, not 49,000 under ``long``."""
+        for port in ("bar_read", "cfg"):
+            if port in self.drivers:
+                self.drivers[port].no_gaps()
         step = self.axil.nbytes
         for addr in range(self.table_offset, self.table_offset + 16 * self.num_vectors, step):
             self.axil.read_nowait(addr)
