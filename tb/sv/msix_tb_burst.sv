@@ -100,14 +100,17 @@ module msix_tb_burst #(
   always @(posedge clk) on_posedge();
   always @(negedge clk) on_negedge();
 `else
-  // An event-driven simulator (Icarus) wakes these only while a burst is due or plays:
-  // a clocked process costs it about as much per cycle as the DUT's own logic.
+  // An event-driven simulator (Icarus) wakes these only while a burst is due or plays,
+  // and then only where something can happen: a handshake needs valid, and a presented
+  // request moves on only after its commit. A clocked process costs Icarus about as
+  // much per cycle as the DUT's own logic.
   always begin
-    wait (active);
+    wait (active && valid);
     @(posedge clk) on_posedge();
   end
   always begin
     wait (active || count != 0);
+    if (active && presented) wait (committed - base == idx + 1);
     @(negedge clk) on_negedge();
   end
 `endif

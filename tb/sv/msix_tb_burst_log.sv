@@ -28,9 +28,9 @@ module msix_tb_burst_log #(
 `ifdef VERILATOR
   always @(posedge clk) on_posedge();
 `else
-  // Icarus: woken only while a burst plays (see msix_tb_burst.sv)
+  // Icarus: woken only while a burst plays and the valid is not low (see msix_tb_burst.sv)
   always begin
-    wait (enable);
+    wait (enable && valid !== 1'b0);
     @(posedge clk) on_posedge();
   end
 `endif
