@@ -104,13 +104,29 @@ module msix_tb_burst #(
   // and then only where something can happen: a handshake needs valid, and a presented
   // request moves on only after its commit. A clocked process costs Icarus about as
   // much per cycle as the DUT's own logic.
+
+  // The clock's period, for the idle gaps' delays below (measured once, after the first rise).
+  logic [63:0] period = 0, fell;
+  initial begin
+    @(posedge clk);
+    @(negedge clk) fell = $time;
+    @(negedge clk) period = $time - fell;
+  end
+
   always begin
     wait (active && valid);
     @(posedge clk) on_posedge();
   end
   always begin
     wait (active || count != 0);
-    if (active && presented) wait (committed - base == idx + 1);
+    if (active && presented) begin
+      wait (committed - base == idx + 1);
+    end else if (active && gap_left > 1 && period != 0) begin
+      // An idle gap in one delay, to a quarter period before its last falling edge
+      // (off the clock's edges, so the wake cannot race the clock's fall).
+      #(64'(gap_left) * period - period / 4);
+      gap_left = 1;
+    end
     @(negedge clk) on_negedge();
   end
 `endif
