@@ -20,8 +20,10 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 .PHONY: setup test test-model bench bench-model bench-cosim bench-area check-toolchain clean
 .DEFAULT_GOAL := test
 
+# --compile: a one-flop Verilator build proves the C++ toolchain and fills the compiler
+# cache with the Verilator and cocotb runtime (about 20 CPU-s that every build would compile).
 setup: $(VENV)/.installed
-	@$(SIM_ENV) $(PY) -m tb.tools.toolchain
+	@$(SIM_ENV) $(PY) -m tb.tools.toolchain --compile
 
 $(VENV)/.installed: pyproject.toml model/pyproject.toml
 	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

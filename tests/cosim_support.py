@@ -23,8 +23,8 @@ def build_all(pairs: list[tuple[str, MsixConfig]]) -> None:
     """Build (simulator, configuration) pairs, two at a time (each build is locked)."""
     jobs = max(1, min(len(pairs), (os.cpu_count() or 2)))
     waves = runner.waves_requested()
-    # One Verilator build first: it fills the compiler cache with the Verilator and
-    # cocotb runtime, which two builds started together would both compile.
+    # One Verilator build first: where `make setup` has not filled the compiler cache with
+    # the Verilator and cocotb runtime, two builds started together would both compile it.
     first = next((p for p in pairs if p[0] == "verilator"), None)
     if first is not None:
         runner.build(*first, waves)

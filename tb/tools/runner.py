@@ -168,6 +168,38 @@ def build(sim: str, cfg: MsixConfig, waves: bool = False, coverage: bool = False
     return out
 
 
+#: A design of one flop: building it compiles the Verilator and cocotb runtime.
+_WARM_SV = """`timescale 1ns/1ps
+module msix_toolchain_check (input logic clk, input logic d, output logic q);
+  always_ff @(posedge clk) q <= d;
+endmodule
+"""
+
+
+def warm_runtime() -> list[Path]:
+    """Build a one-flop design with the co-simulation's and the coverage's Verilator
+    flags (``make setup``): proves the C++ compiler and cocotb's VPI library work,
+    and leaves the runtime every build compiles (about 20 CPU-s each) in ccache."""
+    from cocotb_tools.runner import get_runner
+
+    from .toolchain import setup_env
+
+    setup_env()
+    _use_ccache()
+    outs = []
+    for coverage in (False, True):
+        out = BUILD / "verilator" / ("_toolchain-cov" if coverage else "_toolchain")
+        out.mkdir(parents=True, exist_ok=True)
+        src = out / "msix_toolchain_check.sv"
+        src.write_text(_WARM_SV)
+        with locked(out.parent / f".{out.name}.lock"):
+            get_runner("verilator").build(sources=[src], hdl_toplevel="msix_toolchain_check",
+                                          build_args=_build_args("verilator", False, coverage), build_dir=out,
+                                          always=True, timescale=TIMESCALE, log_file=out / "build.log")
+        outs.append(out)
+    return outs
+
+
 def hdl_toplevel(out: Path, cfg: MsixConfig) -> str:
     """The toplevel of the build in ``out``: the wrapper where it was generated, else the DUT."""
     return tb_top.TOP if (out / f"{tb_top.TOP}.sv").exists() else cfg.binding_def().toplevel

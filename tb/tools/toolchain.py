@@ -72,7 +72,8 @@ def setup_env(env: dict | None = None) -> dict:
     return env
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     try:
         env = setup_env(dict(os.environ))
     except ToolchainError as exc:
@@ -80,6 +81,16 @@ def main() -> int:
         return 1
     major, minor = verilator_version(Path(env["VERILATOR_ROOT"]))
     print(f"toolchain: Verilator {major}.{minor:03d} from {env['VERILATOR_ROOT']}")
+    if "--compile" in argv:  # `make setup`: the runtime every Verilator build links, compiled once
+        from .runner import warm_runtime
+
+        try:
+            outs = warm_runtime()
+        except Exception as exc:  # the cocotb runner raises on a failed make
+            print(f"toolchain: a one-flop Verilator build failed ({exc}); see build/verilator/_toolchain*/build.log",
+                  file=sys.stderr)
+            return 1
+        print(f"toolchain: C++ compiler and cocotb VPI library work; runtime compiled once ({', '.join(o.name for o in outs)})")
     return 0
 
 
