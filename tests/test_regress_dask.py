@@ -17,6 +17,7 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -130,6 +131,35 @@ def test_killed_worker_run_retried_and_counted_once(tmp_path) -> None:
     pids = [json.loads((seed_dir(out, CONFIG, FIRST_SEED + i) / "result.json").read_text())["pid"] for i in range(SEEDS)]
     assert pids == [survivor.pid] * SEEDS
     assert len(list(ET.parse(out / "junit.xml").getroot().iter("testcase"))) == SEEDS
+
+
+def test_loopback_waits_for_a_whole_scheduler_file(tmp_path, monkeypatch) -> None:
+    """The scheduler writes its file while the cluster may already read it: an empty
+    or half-written file is read again, not taken (it once failed CI with a JSON error)."""
+    lc = LoopbackCluster(0, timeout=10, workdir=tmp_path)
+    lc.scheduler_file.write_text("")  # created, not yet written
+    address = "tcp://127.0.0.1:12345"
+
+    class Running:  # the scheduler process, still up
+        pid = 0
+
+        @staticmethod
+        def poll():
+            return None
+
+    def spawn(_args, _log):
+        def write() -> None:
+            time.sleep(0.3)
+            lc.scheduler_file.write_text('{"address": "tcp://127.0.0.1:1')  # half of it
+            time.sleep(0.3)
+            lc.scheduler_file.write_text(json.dumps({"address": address}))
+
+        threading.Thread(target=write, daemon=True).start()
+        return Running()
+
+    monkeypatch.setattr(lc, "_spawn", spawn)
+    monkeypatch.setattr(lc, "wait_for_workers", lambda n, deadline: None)
+    assert lc.start().address == address
 
 
 if __name__ == "__main__":

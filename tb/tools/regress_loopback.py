@@ -57,11 +57,15 @@ class LoopbackCluster:
         deadline = time.monotonic() + self.timeout
         self.scheduler = self._spawn(["scheduler", "--host", "127.0.0.1", "--port", "0", "--dashboard-address",
                                       "127.0.0.1:0", "--scheduler-file", str(self.scheduler_file)], "scheduler.log")
-        while not self.scheduler_file.exists():
-            if self.scheduler.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("dask scheduler did not start:\n" + (self.dir / "scheduler.log").read_text()[-3000:])
-            time.sleep(0.1)
-        self.address = json.loads(self.scheduler_file.read_text())["address"]
+        while True:
+            try:
+                self.address = json.loads(self.scheduler_file.read_text())["address"]
+                break
+            except (FileNotFoundError, ValueError, KeyError):  # not there yet, or read while being written
+                if self.scheduler.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("dask scheduler did not start:\n"
+                                       + (self.dir / "scheduler.log").read_text()[-3000:]) from None
+                time.sleep(0.1)
         for i in range(self.n_workers):
             self.workers.append(self._spawn(["worker", "--scheduler-file", str(self.scheduler_file), "--host", "127.0.0.1",
                                              "--nthreads", "1", "--no-nanny", "--no-dashboard", "--name", f"w{i}",
