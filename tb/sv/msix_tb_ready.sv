@@ -59,24 +59,29 @@ module msix_tb_ready #(
     end
   end
 `else
-  // An event-driven simulator (Icarus) wakes this once per run, and not at all
-  // while no pattern is due: a clocked process costs it about as much per cycle
-  // as the DUT's own logic. The clock's period is measured on the first cycle.
-  logic [63:0] period;
+  // An event-driven simulator (Icarus) wakes this once per run (a delay of the run's
+  // cycles), and not at all while no pattern is due: a clocked process costs it about
+  // as much per cycle as the DUT's own logic.
+
+  // The clock's period, for the delays (measured once, after the first rise, as in
+  // msix_tb_burst.sv; Python starts a pattern only after the reset's cycles).
+  logic [63:0] period = 0, fell;
+  initial begin
+    @(posedge clk);
+    @(negedge clk) fell = $time;
+    @(negedge clk) period = $time - fell;
+  end
+
   always begin
     wait (start_at != 0);
     begin : play
       if (start_at > $time) #(start_at - $time);
       if (start_at == $time) begin  // else a start in the past: never plays (as above)
+        if (period == 0) $fatal(1, "%0s: a pattern starts before the clock's period is known", NAME);
         started = start_at;
         chunk = 0;
         $readmemh($sformatf("%0s_0.hex", NAME), runs);
         idx = 0;
-        next_run();
-        @(negedge clk);  // the start edge itself if this woke before the clock fell
-        if ($time == started) @(negedge clk);
-        period = $time - started;
-        if (left > 1) #((left - 1) * period);
         forever begin
           next_run();
           #(64'(left) * period);
