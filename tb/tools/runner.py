@@ -124,8 +124,6 @@ def _use_ccache() -> None:
 
 def build(sim: str, cfg: MsixConfig, waves: bool = False, coverage: bool = False) -> Path:
     """Build ``cfg`` for ``sim`` unless an up-to-date build exists; returns the folder."""
-    from cocotb_tools.runner import get_runner
-
     if sim == "verilator":
         from .toolchain import setup_env
 
@@ -151,21 +149,18 @@ def build(sim: str, cfg: MsixConfig, waves: bool = False, coverage: bool = False
         except RuntimeError as err:
             print(f"runner: no {tb_top.TOP} for {cfg.name} (every request plays from Python): {err}", file=sys.stderr)
             extra, toplevel, parameters = [], cfg.binding_def().toplevel, cfg.parameters()
-        runner = get_runner(sim)
-        runner.build(
-            sources=sources(cfg) + extra,
-            hdl_toplevel=toplevel,
-            parameters=parameters,
-            defines={d: 1 for d in cfg.defines},
-            build_args=args,
-            build_dir=out,
-            always=True,
-            timescale=TIMESCALE,
-            waves=waves,
-            log_file=out / "build.log",
-        )
+        _cocotb_build(sim, out, sources(cfg) + extra, toplevel, args, parameters=parameters,
+                      defines={d: 1 for d in cfg.defines}, waves=waves)
         stamp_file.write_text(stamp)
     return out
+
+
+def _cocotb_build(sim: str, out: Path, srcs: list[Path], toplevel: str, args: list[str], **kw) -> None:
+    """cocotb's runner build into ``out`` (the project's timescale, log in ``out/build.log``)."""
+    from cocotb_tools.runner import get_runner
+
+    get_runner(sim).build(sources=srcs, hdl_toplevel=toplevel, build_args=args, build_dir=out, always=True,
+                          timescale=TIMESCALE, log_file=out / "build.log", **kw)
 
 
 #: A design of one flop: building it compiles the Verilator and cocotb runtime.
@@ -180,8 +175,6 @@ def warm_runtime() -> list[Path]:
     """Build a one-flop design with the co-simulation's and the coverage's Verilator
     flags (``make setup``): proves the C++ compiler and cocotb's VPI library work,
     and leaves the runtime every build compiles (about 20 CPU-s each) in ccache."""
-    from cocotb_tools.runner import get_runner
-
     from .toolchain import setup_env
 
     setup_env()
@@ -193,9 +186,7 @@ def warm_runtime() -> list[Path]:
         src = out / "msix_toolchain_check.sv"
         src.write_text(_WARM_SV)
         with locked(out.parent / f".{out.name}.lock"):
-            get_runner("verilator").build(sources=[src], hdl_toplevel="msix_toolchain_check",
-                                          build_args=_build_args("verilator", False, coverage), build_dir=out,
-                                          always=True, timescale=TIMESCALE, log_file=out / "build.log")
+            _cocotb_build("verilator", out, [src], "msix_toolchain_check", _build_args("verilator", False, coverage))
         outs.append(out)
     return outs
 
