@@ -229,11 +229,18 @@ def generate(cfg: MsixConfig, seed: int, subset: Optional[Sequence[int]] = None)
         return _generate(cfg, seed, subset, folder)
 
 
+def rtl_hash(sources: Sequence[str]):
+    """sha256 over the RTL sources in compile order: where a pool's stamp starts, and the RTL
+    the hand-argued notes are for (mutate_notes.rtl_sha)."""
+    h = hashlib.sha256()
+    for src in sources:
+        h.update((ROOT / src).read_bytes())
+    return h
+
+
 def _generate(cfg: MsixConfig, seed: int, subset: Optional[tuple[int, ...]], folder: Path) -> Pool:
     b = cfg.binding_def()
-    h = hashlib.sha256()
-    for src in b.sources:
-        h.update((ROOT / src).read_bytes())
+    h = rtl_hash(b.sources)
     h.update(GEN_VERSION.encode())
     h.update(repr((yosys_version(), cfg.parameters(), seed, POOL_SIZE, subset)).encode())
     stamp = h.hexdigest()

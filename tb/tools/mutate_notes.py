@@ -9,12 +9,8 @@ every state, reachable or not, and without the contract's don't-cares.
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
-from pathlib import Path
 from typing import Optional
-
-ROOT = Path(__file__).resolve().parents[2]
 
 #: The RTL these notes argue about: sha256 of msix_block's sources (``rtl_sha``). A changed RTL
 #: gives Yosys another netlist to sample, so every index names another mutant: notes written for
@@ -63,11 +59,9 @@ NOTES: dict[str, tuple[str, str]] = {
 def rtl_sha() -> str:
     """sha256 (16 hex digits) of the mutated RTL: msix_block's sources, in compile order."""
     from ..bindings import BINDINGS
+    from .mutate_gen import rtl_hash
 
-    h = hashlib.sha256()
-    for src in BINDINGS["msix_block"].sources:
-        h.update((ROOT / src).read_bytes())
-    return h.hexdigest()[:16]
+    return rtl_hash(BINDINGS["msix_block"].sources).hexdigest()[:16]
 
 
 def current() -> bool:
