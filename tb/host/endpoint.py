@@ -64,6 +64,7 @@ from cocotbext.pcie.core import Endpoint
 from cocotbext.pcie.core.caps import PciCap, PciCapId, PcieCapability
 from cocotbext.pcie.core.tlp import Tlp, TlpType
 
+from ..env.msi import MsiTlp
 from ..env.txn import AXI_OKAY, CfgAccess, Flr
 
 VENDOR_ID = 0x1234  # QEMU's vendor ID: the model is QEMU's msix.c
@@ -162,16 +163,16 @@ class MsixEndpoint(Endpoint):
         cocotb.start_soon(self._forward_msi())
 
     # ------------------------------------------------------------ upstream
-    def _msi_from_rtl(self, tlp: Tlp) -> None:
+    def _msi_from_rtl(self, msi: MsiTlp) -> None:
         """The MSI monitor saw a TLP leave the RTL (already checked against the model)."""
         self.msi_out += 1
-        self._msi_q.put_nowait(tlp)
+        self._msi_q.put_nowait(msi)
 
     async def _forward_msi(self) -> None:
         # One task: TLPs go upstream in the order they left the RTL.
         while True:
-            tlp = await self._msi_q.get()
-            await self.send(Tlp(tlp))
+            msi = await self._msi_q.get()
+            await self.send(msi.tlp())
 
     def _intx(self, _=None) -> None:
         self.intx_deasserts += 1
