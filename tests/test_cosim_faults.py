@@ -72,3 +72,15 @@ def test_scan_dut_needs_its_settle_discipline() -> None:
                      test=r"\.random_mix/mix=masks/traffic=(none|stall)$", waves=False, tag="faults")
     print(res.summary())
     assert res.failed and all("MISMATCH" in res.messages[t] for t in res.failed), res.summary()
+
+
+def test_a_failed_test_leaves_the_next_one_clean() -> None:
+    """A test that fails with its agents running (coverage closure without the coverage
+    model raises at its start) must not fail the next test of the same simulator run
+    (the host test runs after it; n64_w64 is a host configuration)."""
+    cfg = CONFIGS["n64_w64"]
+    build_all([(SIM, cfg)])
+    res = runner.run(SIM, cfg, seed=session_seed(), test=r"\.cov_closure/mode=cov$|\.host/traffic=none$",
+                     waves=False, tag="faults")
+    print(res.summary())
+    assert res.failed == ["cov_closure/mode=cov"] and res.passed == ["host/traffic=none"], res.summary()

@@ -237,6 +237,7 @@ class MsixEnv:
                 agent._thread = None
         for sink in self.sinks:
             sink.stop()
+        self.sinks = []
         for task in self._tasks:
             task.cancel()
         self._tasks = []

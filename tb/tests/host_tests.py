@@ -38,14 +38,17 @@ async def _host(dut, traffic: str) -> None:
     bar64 = CFG.axi_width == 64
     dut._log.info("SEED=%s config=%s test=%s; %s; host: BAR0 %d-bit", seed, CFG.name, name, tb.describe(),
                   64 if bar64 else 32)
-    await tb.reset()
-    host = HostSystem(tb, bar64=bar64)
-    for phase in HOST:
-        if phase.runs_on(PROFILE):
-            host.checker.phase = phase.name
-            await phase.seq(tb, host)
-    host.checker.phase = "end of test (RTL readback)"
-    await tb.finish()
+    try:
+        await tb.reset()
+        host = HostSystem(tb, bar64=bar64)
+        for phase in HOST:
+            if phase.runs_on(PROFILE):
+                host.checker.phase = phase.name
+                await phase.seq(tb, host)
+        host.checker.phase = "end of test (RTL readback)"
+        await tb.finish()
+    finally:
+        tb.stop()  # after a failure too (msix_tests._run)
     c = host.checker
     dut._log.info("host: %d interrupts delivered, completions %s, posted writes dropped %s, %d intx_deassert, %d FLR",
                   len(c.delivered), dict(c.completions), dict(host.ep.dropped_writes), host.ep.intx_deasserts,

@@ -62,9 +62,12 @@ async def _run(dut, name: str, traffic: str, seq, *args) -> None:
     seed = int(os.environ.get("MSIX_SEED", cocotb.RANDOM_SEED))
     tb = MsixEnv(dut, CFG, traffic=traffic, seed=seed, name=name)
     dut._log.info("SEED=%s config=%s test=%s; %s", seed, CFG.name, name, tb.describe())
-    await tb.reset()
-    await seq(tb, *args)
-    await tb.finish()
+    try:
+        await tb.reset()
+        await seq(tb, *args)
+        await tb.finish()
+    finally:
+        tb.stop()  # after a failure too: its agents leave the clock's hub, and the next test starts clean
     passed(name)
 
 
