@@ -9,6 +9,7 @@ import random
 import pytest
 
 from tb.bindings import CONFIGS
+from tb.env import msi
 from tb.env.msi import ExpectedBits, MsiTlp, expected_tlp, packed
 from tb.env.record import Message
 from tb.env.scoreboard import Mismatch, MsixScoreboard
@@ -81,3 +82,11 @@ def test_random_bits_get_the_decoded_verdict() -> None:
         good = packed(expected_tlp(address, data, RID, tag))
         got = MsiTlp(good.hdr ^ rng.getrandbits(128) & rng.getrandbits(128) & rng.getrandbits(128), good.data)
         assert scoreboard_verdict("n8", got, address, data, tag) == decoded_verdict(got, address, data, tag)
+
+
+def test_cache_starts_again_when_full(monkeypatch) -> None:
+    monkeypatch.setattr(msi, "CACHE_PAIRS", 4)
+    bits = ExpectedBits(RID, False)
+    for data in range(10):
+        assert bits.bits(ADDRESSES[0], data, 7) == packed(expected_tlp(ADDRESSES[0], data, RID, 7))
+        assert len(bits._base) <= 4

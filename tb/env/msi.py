@@ -92,6 +92,10 @@ def packed(tlp: Tlp, dw0_high: bool = False) -> MsiTlp:
     return MsiTlp(_hdr(dws, dw0_high), int.from_bytes(raw[n:n + 4], "little"), dw0_high)
 
 
+#: (address, data) pairs an :class:`ExpectedBits` keeps packed (a few MB); then it starts again.
+CACHE_PAIRS = 1 << 16
+
+
 class ExpectedBits:
     """The bits of the Memory Write an MSI must produce, in one TLP form.
 
@@ -133,6 +137,8 @@ class ExpectedBits:
     def bits(self, address: int, data: int, tag: int) -> MsiTlp:
         base = self._base.get((address, data))
         if base is None:
+            if len(self._base) >= CACHE_PAIRS:  # a long soak rewrites the table without end
+                self._base.clear()
             base = self._base[address, data] = self._packed(address, data, 0)
         tag_bits = self._tags.get(tag)
         if tag_bits is None:
