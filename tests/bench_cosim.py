@@ -29,7 +29,10 @@ What is measured (seed 1, configuration ``n8`` unless said otherwise):
   now, ...): the report gives the fastest run of each (their ratio is the
   figure), the median, and the range of the pairs' ratios.
 * profiles: cProfile (cocotb's ``COCOTB_ENABLE_PROFILING``) of the ``mix`` runs,
-  reference and now; the top entries by own time go in the report.
+  reference and now; the top entries by own time go in the report, and the
+  Python function calls per request: a count, which the machine's load does
+  not move, so that it shows a change of the testbench's work when the times
+  are noisy.
 * the limit: the same run, recorded by ``tb/tools/bench_limit/msix_stim_recorder.sv``
   (every input of the block at every rising edge), replayed into the same RTL
   by the Verilator C++ driver ``tb/tools/bench_limit/msix_replay.cpp``; it must commit
@@ -110,7 +113,8 @@ def cosim(sim: str, mix: str, ops: int, traffic: str = "none", profile: bool = F
         raise RuntimeError(res.summary())
     out = _parse_tb_line(res.xml.parent / "sim.log")
     if profile:
-        out["profile"] = profile_top(res.xml.parent / "cocotb.pstat")
+        pstat = res.xml.parent / "cocotb.pstat"
+        out["profile"], out["calls"] = profile_top(pstat), profile_calls(pstat)
     return out
 
 
@@ -139,7 +143,8 @@ def cosim_reference(mix: str, ops: int, traffic: str = "none", profile: bool = F
         raise RuntimeError(f"reference run failed, see {log}")
     out = _parse_tb_line(log)
     if profile:
-        out["profile"] = profile_top(ref / "build" / "verilator" / BENCH_CONFIG.name / "runs" / "cli" / "cocotb.pstat")
+        pstat = ref / "build" / "verilator" / BENCH_CONFIG.name / "runs" / "cli" / "cocotb.pstat"
+        out["profile"], out["calls"] = profile_top(pstat), profile_calls(pstat)
     return out
 
 
@@ -202,6 +207,13 @@ def profile_top(pstat: Path, n: int = 8) -> list[dict]:
         rows.append({"function": f"{where}:{line}({func})", "calls": ncalls, "own_s": tottime, "cum_s": cumtime,
                      "share": tottime / total if total else 0.0})
     return rows
+
+
+def profile_calls(pstat: Path) -> int:
+    """Python function calls of a profiled run: the same stream makes the same calls, whatever the load."""
+    import pstats
+
+    return pstats.Stats(str(pstat)).total_calls
 
 
 def _cocotb_run(build_dir: Path, test_module: str, test_dir: Path, env: dict, plusargs=(), test_filter=None) -> None:
@@ -398,6 +410,12 @@ def report(r: dict, ops: int) -> str:
             add(f"reference testbench ({REFERENCE}), traffic `long`",
                 f"{_n(lref['cycles_per_s'])} cycles/s, {_n(lref['ops_per_s'])} ops/s",
                 f"{_ratio_text(lg, lref, 'cycles_per_s')}; {same_text(lg, lref)}")
+    for traffic, c in r.get("calls", {}).items():
+        ref = c.get("reference")
+        add(f"Python function calls (cProfile), mix `mix`, traffic `{traffic}`",
+            f"**{c['now'] / c['requests']:,.0f} per request** ({c['now']:,} for {c['requests']:,} requests)",
+            f"reference {ref / c['requests']:,.0f} per request: **{ref / c['now']:.2f}x fewer**; a count, "
+            "not a time, so the machine's load does not move it" if ref else "no reference run")
     ic, vc = r["icarus"], r["cosim"]["mix"]
     add("co-simulation, Icarus 11, mix `mix`", f"**{_n(ic['ops_per_s'])} ops/s**, {_n(ic['cycles_per_s'])} cycles/s",
         f"Verilator / Icarus = {vc['ops_per_s'] / ic['ops_per_s']:.2f}")
@@ -505,12 +523,15 @@ def main(argv=None) -> int:
     if ref:
         r["reference"]["long"] = ref
     step("profiles (cProfile)")
+    r["calls"] = {}
     for traffic in ("none", "long"):
-        r["profiles"][f"now, mix `mix`, traffic `{traffic}`"] = cosim(
-            "verilator", "mix", a.profile_ops, traffic, profile=True)["profile"]
+        now = cosim("verilator", "mix", a.profile_ops, traffic, profile=True)
+        r["profiles"][f"now, mix `mix`, traffic `{traffic}`"] = now["profile"]
+        r["calls"][traffic] = {"now": now["calls"], "requests": now["requests"]}
         if not a.no_reference:
-            r["profiles"][f"reference {REFERENCE}, mix `mix`, traffic `{traffic}`"] = cosim_reference(
-                "mix", a.profile_ops, traffic, profile=True)["profile"]
+            ref = cosim_reference("mix", a.profile_ops, traffic, profile=True)
+            r["profiles"][f"reference {REFERENCE}, mix `mix`, traffic `{traffic}`"] = ref["profile"]
+            r["calls"][traffic]["reference"] = ref["calls"]
     step("co-simulation, Icarus, mix mix")
     r["icarus"] = cosim("icarus", "mix", a.ops)
     step("limit: C++ replay driver")
