@@ -105,13 +105,9 @@ module msix_tb_burst #(
   // request moves on only after its commit. A clocked process costs Icarus about as
   // much per cycle as the DUT's own logic.
 
-  // The clock's period, for the idle gaps' delays below (measured once, after the first rise).
-  logic [63:0] period = 0, fell;
-  initial begin
-    @(posedge clk);
-    @(negedge clk) fell = $time;
-    @(negedge clk) period = $time - fell;
-  end
+  // The clock's period, for the idle gaps' delays below.
+  logic [63:0] period;
+  msix_tb_period u_period (.clk(clk), .period(period));
 
   always begin
     wait (active && valid);

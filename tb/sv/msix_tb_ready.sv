@@ -63,14 +63,9 @@ module msix_tb_ready #(
   // cycles), and not at all while no pattern is due: a clocked process costs it about
   // as much per cycle as the DUT's own logic.
 
-  // The clock's period, for the delays (measured once, after the first rise, as in
-  // msix_tb_burst.sv; Python starts a pattern only after the reset's cycles).
-  logic [63:0] period = 0, fell;
-  initial begin
-    @(posedge clk);
-    @(negedge clk) fell = $time;
-    @(negedge clk) period = $time - fell;
-  end
+  // The clock's period, for the delays.
+  logic [63:0] period;
+  msix_tb_period u_period (.clk(clk), .period(period));
 
   always begin
     wait (start_at != 0);

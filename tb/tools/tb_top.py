@@ -29,7 +29,8 @@ from .locks import locked
 ROOT = Path(__file__).resolve().parents[2]
 TOP = "msix_tb_top"
 #: The SystemVerilog the wrapper instantiates (compiled with every wrapped build).
-SOURCES = tuple(ROOT / "tb" / "sv" / f for f in ("msix_tb_burst.sv", "msix_tb_burst_log.sv", "msix_tb_ready.sv"))
+SOURCES = tuple(ROOT / "tb" / "sv" / f for f in ("msix_tb_burst.sv", "msix_tb_burst_log.sv", "msix_tb_ready.sv",
+                                                   "msix_tb_period.sv"))
 ONE, ZERO = "1'b1", "1'b0"
 
 
