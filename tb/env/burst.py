@@ -24,6 +24,7 @@ the requests as usual.
 
 from __future__ import annotations
 
+import operator
 import os
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -70,6 +71,10 @@ def output_ports(binding) -> dict[str, tuple[Any, dict[str, str]]]:
     return out
 
 
+#: A held or logged event's place: (time, the monitor's order at one edge, arrival).
+_EDGE_ORDER = operator.itemgetter(0, 1, 2)
+
+
 class Feed:
     """The monitors' reports to the scoreboard and coverage: delivered at once,
     or, while a burst plays, held and then delivered in edge order together with
@@ -102,11 +107,13 @@ class Feed:
         """Deliver what was held and ``logged`` ((time, order, deliver, value)), in edge order."""
         held, self._held = self._held or [], None
         events = held + [(t, order, len(held) + i, deliver, x) for i, (t, order, deliver, x) in enumerate(logged)]
-        events.sort(key=lambda e: e[:3])
+        events.sort(key=_EDGE_ORDER)
         sb = self.scoreboard
+        at = [0]
+        sb.now = lambda: at[0]  # each event's own edge
         try:
             for t, _, _, deliver, x in events:
-                sb.now = lambda t=t: t
+                at[0] = t
                 deliver(x)
         finally:
             sb.now = get_sim_time
@@ -136,15 +143,15 @@ class HexFile:
     """A file the simulator reads with ``$readmemh``, rewritten in place (open for the whole run)."""
 
     def __init__(self, path: Path):
-        self._f = _open(path, "w")
+        self._fd = _open(path, "wb").fileno()
+        self._size = os.fstat(self._fd).st_size
 
     def write(self, text: str) -> None:
-        f = self._f
-        f.seek(0)
-        f.write(text)
-        f.flush()
-        if os.fstat(f.fileno()).st_size > len(text):  # cut the old tail (truncating costs 0.1 ms)
-            f.truncate()
+        data = text.encode()
+        os.pwrite(self._fd, data, 0)  # one system call; the file object's buffer is never used
+        if self._size > len(data):  # cut the old tail
+            os.ftruncate(self._fd, len(data))
+        self._size = len(data)
 
 
 class Player:
@@ -157,7 +164,6 @@ class Player:
         self._signals = signals
         self._start = getattr(dut, f"burst_{port}_start")
         self._count = getattr(dut, f"burst_{port}_count")
-        self.active = getattr(dut, f"burst_{port}_active")
         self._widths = [(f, len(getattr(dut, signals[role]))) for f, role in pdef.fields]
         self._hex = HexFile(Path.cwd() / f"burst_{port}.hex")
         self._log = _log(f"burst_{port}.log")
@@ -252,8 +258,9 @@ class OutputLog:
 class Bursts:
     """The env's players and loggers, and the batches it plays on them."""
 
-    def __init__(self, clock, feed: Feed, players: dict[str, Player], logs: list[OutputLog]):
+    def __init__(self, clock, any_active, feed: Feed, players: dict[str, Player], logs: list[OutputLog]):
         self.feed, self.players, self.logs = feed, players, logs
+        self._any_active = any_active  # the wrapper's burst_any: some player is active
         self._hub = CycleHub.of(clock)
         self._task = None
 
@@ -276,14 +283,13 @@ class Bursts:
                 playing.append(self.players[port])
         for log in self.logs:
             log.monitor.mute(first)
-        self._task = cocotb.start_soon(self._finish(playing, first))
+        self._task = cocotb.start_soon(self._finish(playing))
         return True
 
-    async def _finish(self, playing: list[Player], first: int) -> None:
-        await self._hub.sleep_to(first + 1)  # every player is active from the falling edge at `first`
-        for player in playing:
-            if player.active.value:
-                await FallingEdge(player.active)
+    async def _finish(self, playing: list[Player]) -> None:
+        # Every player is active from the falling edge at `first` to the falling edge after its
+        # last commit; burst_any falls with the last of them (one wake a burst, not one a player).
+        await FallingEdge(self._any_active)
         events = [e for p in playing for e in p.events()] + [e for log in self.logs for e in log.events()]
         for log in self.logs:
             log.monitor.unmute()

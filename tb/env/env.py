@@ -217,7 +217,7 @@ class MsixEnv:
                        if port in self.drivers and Player.available(dut, port)}
             if players:
                 logs = [OutputLog(dut, name, pdef, sig, mons[name], on_xz) for name, (pdef, sig) in outputs.items()]
-                self.bursts = Bursts(clk, feed, players, logs)
+                self.bursts = Bursts(clk, dut.burst_any, feed, players, logs)
         self.sinks = []
         for port, ready, runs in self._backpressure:
             # the pattern plays in the simulator where the wrapper has a msix_tb_ready (tb/tools/tb_top.py)

@@ -11,7 +11,7 @@
 // the port's other handshake signals, WREADY for a BAR write; X on ready is
 // logged as "x <time>" and counts as the commit, so the burst ends and Python
 // reports it). active falls at the falling edge after the last commit, where the
-// driver would go idle.
+// driver would go idle; the log is flushed just before.
 `timescale 1ps/1ps
 module msix_tb_burst #(
   parameter int W = 32,
@@ -45,11 +45,9 @@ module msix_tb_burst #(
     if (active && valid && ready === 1'b1) begin
       committed <= committed + 1;
       $fwrite(fd, "%0d %b\n", $time, also);
-      $fflush(fd);
     end else if (active && valid && ready !== 1'b0) begin
       committed <= committed + 1;
       $fwrite(fd, "x %0d\n", $time);
-      $fflush(fd);
     end
   endtask
 
@@ -62,6 +60,7 @@ module msix_tb_burst #(
   // The driver's step: the next entry (after its gap), or idle after the last.
   task automatic next_entry();
     if (idx == n) begin
+      $fflush(fd);  // the log is whole before active falls, where Python reads it (one write, not one a commit)
       valid = 1'b0;
       active = 1'b0;
     end else begin

@@ -21,11 +21,17 @@ module msix_tb_burst_log #(
   task automatic on_posedge();
     if (enable && valid !== 1'b0 && ready) begin
       $fwrite(fd, "%0d %b %h\n", $time, valid, data);
-      $fflush(fd);
+`ifndef VERILATOR
+      $fflush(fd);  // Icarus may run Python's read within the edge where the burst ends: each line at once
+`endif
     end
   endtask
 
 `ifdef VERILATOR
+  // Python reads the log in a callback at the falling edge where the last player's
+  // active falls (burst_any, our enable); Verilator runs every process of that edge,
+  // this flush too, before any callback. One write a burst, not one a line.
+  always @(negedge enable) $fflush(fd);
   always @(posedge clk) on_posedge();
 `else
   // Icarus: woken only while a burst plays and the valid is not low (see msix_tb_burst.sv)

@@ -107,7 +107,9 @@ def generate(cfg: MsixConfig, sources: list[Path]) -> str:
         for f in fields:
             lsb -= width[f]
             conn[f] = f"{p}_active ? {p}_payload[{lsb + width[f] - 1}:{lsb}] : {f}"
-    body.append(f"  wire burst_any = {' | '.join(actives) or ZERO};")
+    # any player active: the loggers' enable, and the one fall Python awaits per burst
+    decl.append("  output logic burst_any")
+    body.append(f"  assign burst_any = {' | '.join(actives) or ZERO};")
     for name, (odef, sig) in burst.output_ports(b).items():
         fields = [sig[role] for _, role in odef.fields]
         w = max(1, sum(width[f] for f in fields))
