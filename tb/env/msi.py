@@ -12,7 +12,7 @@ expected TLP; any other bits are decoded and compared field by field.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 from cocotbext.pcie.core.tlp import PcieId, Tlp, TlpType
 
@@ -74,10 +74,15 @@ def decode_addr_data(addr: int, data: int) -> AddrData:
     return AddrData(addr, data)
 
 
-def expected_tlp(address: int, data: int, requester_id: int, tag: int) -> Tlp:
-    """The Memory Write an MSI (address, data) must produce (PCIe Base 2.2.4.1)."""
+def expected_tlp(address: int, data: int, requester_id: int, tag: int, fmt_type: Optional[TlpType] = None) -> Tlp:
+    """The Memory Write an MSI (address, data) must produce (PCIe Base 2.2.4.1).
+
+    ``fmt_type`` forces the header format (:class:`ExpectedBits` packs single address
+    bits in each format); by default an address below 4 GiB takes the 3-DW header."""
     tlp = Tlp()
-    tlp.fmt_type = TlpType.MEM_WRITE if address >> 32 == 0 else TlpType.MEM_WRITE_64
+    if fmt_type is None:
+        fmt_type = TlpType.MEM_WRITE if address >> 32 == 0 else TlpType.MEM_WRITE_64
+    tlp.fmt_type = fmt_type
     tlp.requester_id = PcieId.from_int(requester_id)
     tlp.tag = tag
     tlp.set_addr_be_data(address & ~3, data.to_bytes(4, "little"))
@@ -92,23 +97,50 @@ def packed(tlp: Tlp, dw0_high: bool = False) -> MsiTlp:
     return MsiTlp(_hdr(dws, dw0_high), int.from_bytes(raw[n:n + 4], "little"), dw0_high)
 
 
-#: (address, data) pairs an :class:`ExpectedBits` keeps packed (a few MB); then it starts again.
+#: (address, data) pairs an :class:`ExpectedBits` keeps (a few MB); then it starts again.
 CACHE_PAIRS = 1 << 16
+
+
+def _byte_tables(parts: list[int]) -> list[list[int]]:
+    """Per byte of a value, the OR of ``parts[i]`` over its bits ``i`` set, for each of the 256 byte values."""
+    tables = []
+    for lsb in range(0, len(parts), 8):
+        table = [0]
+        for bit in parts[lsb:lsb + 8]:  # the byte values below 2**k, then each with bit k set
+            table += [t | bit for t in table]
+        tables.append(table)
+    return tables
+
+
+def _spread(tables: list[list[int]], value: int) -> int:
+    out = 0
+    for table in tables:
+        out |= table[value & 0xFF]
+        value >>= 8
+    return out
 
 
 class ExpectedBits:
     """The bits of the Memory Write an MSI must produce, in one TLP form.
 
-    cocotbext-pcie packs the expected TLP once per (address, data), with tag 0,
-    and once per tag value, to find the tag's bits. The first packing of each
-    header format (3 and 4 DWORDs) and every tag's are decoded back and must
-    equal the TLP they came from: packing and decoding agree, so bits equal to
-    :meth:`bits` decode to :func:`expected_tlp`, and the scoreboard decodes
-    only bits that differ (to compare and name the fields). One instance per
-    (requester ID, form) serves every test of a simulator run (:meth:`of`).
+    Every field of a Memory Write sits in bits of its own, so the packing is the
+    OR of each field's bits. cocotbext-pcie packs, once per header format, the
+    TLP with every field zero but the requester ID, then each single address bit,
+    data bit and tag value alone; the bits of an (address, data, tag) are the OR
+    of those parts, and two parts sharing a bit stop the run. The first
+    (address, data) of each format is also packed whole and must equal its ORed
+    parts, and the zero TLP of each format and every tag's packing are decoded
+    back and must equal the TLP they came from; ``tests/test_msi_check.py``
+    checks the ORed parts against whole packings. So bits equal to :meth:`bits` decode to :func:`expected_tlp`, and
+    the scoreboard decodes only bits that differ (to compare and name the
+    fields). One instance per (requester ID, form) serves every test of a
+    simulator run (:meth:`of`); the address and data parts, which do not depend
+    on the requester ID, are shared by all of them.
     """
 
     _instances: dict[tuple[int, bool], "ExpectedBits"] = {}
+    #: (form, format) -> (address parts, data parts: per byte, per byte value; header bits used), requester ID 0.
+    _parts: dict[tuple[bool, TlpType], tuple[list[list[int]], list[list[int]], int]] = {}
 
     @classmethod
     def of(cls, requester_id: int, dw0_high: bool) -> "ExpectedBits":
@@ -119,13 +151,17 @@ class ExpectedBits:
 
     def __init__(self, requester_id: int, dw0_high: bool):
         self.requester_id, self.dw0_high = requester_id, dw0_high
-        self._base: dict[tuple[int, int], MsiTlp] = {}
+        self._pairs: dict[tuple[int, int], MsiTlp] = {}
         self._tags: dict[int, int] = {}  # tag -> its bits in the header (the rest zero)
         self._checked: set = set()  # header formats whose packing decoded back
-        self._zero = self._packed(0, 0, 0, check=True).hdr
+        self._own: set = set()  # header formats whose requester ID bits were checked apart from the address's
+        self._whole: set = set()  # header formats whose first (address, data) was also packed whole
+        self._zero = {f: self._packed(0, 0, 0, f, check=True) for f in (TlpType.MEM_WRITE, TlpType.MEM_WRITE_64)}
 
-    def _packed(self, address: int, data: int, tag: int, check: bool = False) -> MsiTlp:
-        tlp = expected_tlp(address, data, self.requester_id, tag)
+    def _packed(self, address: int, data: int, tag: int, fmt_type: Optional[TlpType] = None,
+                requester_id: Optional[int] = None, check: bool = False) -> MsiTlp:
+        rid = self.requester_id if requester_id is None else requester_id
+        tlp = expected_tlp(address, data, rid, tag, fmt_type)
         bits = packed(tlp, self.dw0_high)
         if check or tlp.fmt_type not in self._checked:
             back = bits.tlp()
@@ -134,16 +170,53 @@ class ExpectedBits:
             self._checked.add(tlp.fmt_type)
         return bits
 
+    def _fmt_parts(self, fmt_type: TlpType) -> tuple[list[list[int]], list[list[int]]]:
+        """Each address bit's header bits and each data bit's payload bits in format
+        ``fmt_type``; checked to share no bit with each other or with this
+        instance's other fields (requester ID, tag: :meth:`bits`)."""
+        parts = self._parts.get((self.dw0_high, fmt_type))
+        if parts is None:
+            zero = self._packed(0, 0, 0, fmt_type, requester_id=0)
+            width = 32 if fmt_type is TlpType.MEM_WRITE else 64
+            addr, data = [], []
+            used = (zero.hdr, zero.data)
+            for value, out in [((1 << i, 0), addr) for i in range(width)] + [((0, 1 << i), data) for i in range(32)]:
+                one = self._packed(*value, 0, fmt_type, requester_id=0)
+                part = (one.hdr ^ zero.hdr, one.data ^ zero.data)
+                if part[0] & used[0] or part[1] & used[1] or (out is addr and part[1]) or (out is data and part[0]):
+                    raise RuntimeError(f"cocotbext-pcie: address {value[0]:#x} data {value[1]:#x} shares bits "
+                                       f"with other fields ({fmt_type.name})")
+                used = (used[0] | part[0], used[1] | part[1])
+                out.append(part[0] if out is addr else part[1])
+            parts = self._parts[self.dw0_high, fmt_type] = (_byte_tables(addr), _byte_tables(data), used[0])
+        if fmt_type not in self._own:  # this requester ID's bits apart from the address's
+            if (self._zero[fmt_type].hdr ^ self._packed(0, 0, 0, fmt_type, requester_id=0).hdr) & parts[2]:
+                raise RuntimeError(f"cocotbext-pcie: requester ID {self.requester_id:#06x} shares header bits "
+                                   f"with the address ({fmt_type.name})")
+            self._own.add(fmt_type)
+        return parts[0], parts[1]
+
     def bits(self, address: int, data: int, tag: int) -> MsiTlp:
-        base = self._base.get((address, data))
+        base = self._pairs.get((address, data))
         if base is None:
-            if len(self._base) >= CACHE_PAIRS:  # a long soak rewrites the table without end
-                self._base.clear()
-            base = self._base[address, data] = self._packed(address, data, 0)
+            if len(self._pairs) >= CACHE_PAIRS:  # a long soak rewrites the table without end
+                self._pairs.clear()
+            fmt_type = TlpType.MEM_WRITE if address >> 32 == 0 else TlpType.MEM_WRITE_64
+            zero = self._zero[fmt_type]
+            addr_parts, data_parts = self._fmt_parts(fmt_type)
+            base = self._pairs[address, data] = MsiTlp(zero.hdr | _spread(addr_parts, address),
+                                                       zero.data | _spread(data_parts, data), self.dw0_high)
+            if fmt_type not in self._whole:  # the first of each format: the parts ORed give the whole packing
+                whole = self._packed(address, data, 0)
+                if whole != base:
+                    raise RuntimeError(f"cocotbext-pcie: address {address:#x} data {data:#x} packs to "
+                                       f"{whole.hdr:#034x} {whole.data:#010x}, its bits ORed to {base.hdr:#034x} {base.data:#010x}")
+                self._whole.add(fmt_type)
         tag_bits = self._tags.get(tag)
         if tag_bits is None:
-            tag_bits = self._packed(0, 0, tag, check=True).hdr ^ self._zero
-            if tag_bits & self._zero:
+            zero = self._zero[TlpType.MEM_WRITE]
+            tag_bits = self._packed(0, 0, tag, TlpType.MEM_WRITE, check=True).hdr ^ zero.hdr
+            if tag_bits & zero.hdr:
                 raise RuntimeError(f"cocotbext-pcie: tag {tag} shares header bits with other fields")
             self._tags[tag] = tag_bits
         if base.hdr & tag_bits:
