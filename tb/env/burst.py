@@ -162,8 +162,7 @@ class Player:
         self.port, self.pdef, self.driver, self.on_xz = port, pdef, driver, on_xz
         self.order, self.deliver = monitor.order, monitor._recv  # as if the port's monitor had sampled it
         self._signals = signals
-        self._start = getattr(dut, f"burst_{port}_start")
-        self._count = getattr(dut, f"burst_{port}_count")
+        self._go = getattr(dut, f"burst_{port}_go")
         self._widths = [(f, len(getattr(dut, signals[role]))) for f, role in pdef.fields]
         self._hex = HexFile(Path.cwd() / f"burst_{port}.hex")
         self._log = _log(f"burst_{port}.log")
@@ -171,7 +170,7 @@ class Player:
 
     @staticmethod
     def available(dut, port: str) -> bool:
-        return hasattr(dut, f"burst_{port}_start")
+        return hasattr(dut, f"burst_{port}_go")
 
     def start(self, txns: list, first: int) -> None:
         """Play ``txns`` from the falling edge at ``first``; the driver reads busy until :meth:`finish`."""
@@ -186,14 +185,13 @@ class Player:
                 value = (value << w) | (int(getattr(txn, f)) & ((1 << w) - 1))
             lines.append(f"{min(g, 0xFFFF) << width | value:x}\n")
         self._hex.write("".join(lines))
-        self._start.value = first  # sim steps: the players' timescale is 1ps/1ps, the simulators' precision
-        self._count.value = len(txns)
+        # {count, start time in sim steps} (the players' timescale is 1ps/1ps, the simulators' precision)
+        self._go.value = len(txns) << 64 | first
         self._txns = txns
         self.driver.hold_idle()
 
     def events(self) -> list[tuple]:
         """The commits, as (time, order, deliver, value) for the feed."""
-        self._count.value = 0
         lines = self._log.readlines()
         if len(lines) != len(self._txns):
             raise AssertionError(f"burst on {self.port}: {len(self._txns)} requests played, {len(lines)} commits logged")

@@ -3,8 +3,9 @@
 // per cycle (tb/env/burst.py fills it and reads back when each request committed).
 //
 // Entries come from "<NAME>.hex" (one per line: {gap[15:0], payload[W-1:0]}; the
-// run folder is the simulator's working directory). The burst starts at the
-// falling edge at time start_at (ps, the testbench's sim steps) when count != 0.
+// run folder is the simulator's working directory). go = {count, start_at}: the
+// burst of count entries starts at the falling edge at time start_at (ps, the
+// testbench's sim steps); one handle write a burst, so each go is played once.
 // Like the driver, it presents entry i at the falling edge after entry i-1
 // committed (or at the gap-th falling edge after that one) and holds it until
 // the handshake. Each commit goes to "<NAME>.log" as "<time in ps> <also>" (also:
@@ -19,8 +20,7 @@ module msix_tb_burst #(
   parameter NAME = "burst"
 ) (
   input  logic         clk,
-  input  logic [63:0]  start_at,
-  input  logic [31:0]  count,
+  input  logic [95:0]  go,
   output logic         active,
   output logic         valid,
   output logic [W-1:0] payload,
@@ -29,7 +29,10 @@ module msix_tb_burst #(
 );
   logic [W+15:0] entries [0:DEPTH-1];
   int unsigned n, idx, gap_left, committed, base, fd;
+  logic [63:0] started;  // the start_at of the last burst played
   logic presented;
+  wire [63:0] start_at = go[63:0];
+  wire [31:0] count = go[95:64];
 
   initial begin
     active = 1'b0;
@@ -37,6 +40,7 @@ module msix_tb_burst #(
     payload = '0;
     presented = 1'b0;
     committed = 0;
+    started = '0;
     fd = $fopen($sformatf("%0s.log", NAME), "w");
   end
 
@@ -73,8 +77,9 @@ module msix_tb_burst #(
   task automatic on_negedge();
     if (!active) begin
       // nested: Icarus does not short-circuit &&, and $time costs a call every cycle
-      if (count != 0) if (start_at == $time) begin
-        if (count > DEPTH) $fatal(1, "%0s: %0d entries, at most %0d", NAME, count, DEPTH);
+      if (start_at != started) if (start_at == $time) begin
+        started = start_at;
+        if (count == 0 || count > DEPTH) $fatal(1, "%0s: %0d entries, 1 to %0d", NAME, count, DEPTH);
         $readmemh($sformatf("%0s.hex", NAME), entries, 0, count - 1);
         n = count;
         base = committed;
@@ -113,7 +118,7 @@ module msix_tb_burst #(
     @(posedge clk) on_posedge();
   end
   always begin
-    wait (active || count != 0);
+    wait (active || start_at != started);
     if (active && presented) begin
       wait (committed - base == idx + 1);
     end else if (active && gap_left > 1 && period != 0) begin

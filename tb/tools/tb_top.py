@@ -95,10 +95,10 @@ def generate(cfg: MsixConfig, sources: list[Path]) -> str:
         w = max(1, sum(width[f] for f in fields))
         # the port's other handshake signals (WREADY): its own valids are the player's
         also = [sig[r] for r in pdef.also if r not in pdef.valids]
-        decl += [f"  input logic [63:0] {p}_start", f"  input logic [31:0] {p}_count", f"  output logic {p}_active"]
+        decl += [f"  input logic [95:0] {p}_go", f"  output logic {p}_active"]  # go = {count, start time}
         body += [f"  logic {p}_valid;", f"  logic {_vec(w)}{p}_payload;",
-                 f"  msix_tb_burst #(.W({w}), .NAME(\"{p}\")) u_{p} (.clk({b.clock}), .start_at({p}_start), "
-                 f".count({p}_count), .active({p}_active), .valid({p}_valid), .payload({p}_payload), "
+                 f"  msix_tb_burst #(.W({w}), .NAME(\"{p}\")) u_{p} (.clk({b.clock}), .go({p}_go), "
+                 f".active({p}_active), .valid({p}_valid), .payload({p}_payload), "
                  f".ready({sig[pdef.ready]}), .also({' & '.join(also) or ONE}));"]
         actives.append(f"{p}_active")
         for role in pdef.valids:
