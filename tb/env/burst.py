@@ -132,11 +132,24 @@ def _open(path: Path, mode: str):
     return f
 
 
-def _log(name: str):
-    """The simulator's log ``name`` in the run folder (its working directory), read from its end."""
-    log = _open(Path.cwd() / name, "r")
-    log.seek(0, 2)  # what an earlier test left unread (it failed mid-burst) is not this test's
-    return log
+class LogFile:
+    """A log the simulator appends to, in the run folder (its working directory):
+    each :meth:`lines` returns the whole lines written since the one before."""
+
+    def __init__(self, name: str):
+        self._fd = _open(Path.cwd() / name, "rb").fileno()
+        os.lseek(self._fd, 0, os.SEEK_END)  # what an earlier test left unread (it failed mid-burst) is not this test's
+        self._part = b""  # a line not yet ended (none, as the simulator flushes whole lines)
+
+    def lines(self) -> list[bytes]:
+        data = self._part
+        while True:  # one system call a burst: a short read of a regular file is its end
+            chunk = os.read(self._fd, 1 << 16)
+            data += chunk
+            if len(chunk) < 1 << 16:
+                break
+        *lines, self._part = data.split(b"\n")
+        return lines
 
 
 class HexFile:
@@ -165,7 +178,7 @@ class Player:
         self._go = getattr(dut, f"burst_{port}_go")
         self._widths = [(f, len(getattr(dut, signals[role]))) for f, role in pdef.fields]
         self._hex = HexFile(Path.cwd() / f"burst_{port}.hex")
-        self._log = _log(f"burst_{port}.log")
+        self._log = LogFile(f"burst_{port}.log")
         self._txns: list = []
 
     @staticmethod
@@ -192,19 +205,19 @@ class Player:
 
     def events(self) -> list[tuple]:
         """The commits, as (time, order, deliver, value) for the feed."""
-        lines = self._log.readlines()
+        lines = self._log.lines()
         if len(lines) != len(self._txns):
             raise AssertionError(f"burst on {self.port}: {len(self._txns)} requests played, {len(lines)} commits logged")
         out = []
         for line, txn in zip(lines, self._txns):
             a, b = line.split()
-            if a == "x":  # ready read X or Z with a request presented
+            if a == b"x":  # ready read X or Z with a request presented
                 name = self._signals[self.pdef.ready]
                 out.append((int(b), self.order, lambda e, p=self.pdef.name: self.on_xz(e, p), XZValue(name, "x")))
-            elif b in ("x", "z"):  # WREADY read X or Z at the commit
+            elif b in (b"x", b"z"):  # WREADY read X or Z at the commit
                 name = self._signals[self.pdef.also[-1]]
-                out.append((int(a), self.order, lambda e, p=self.pdef.name: self.on_xz(e, p), XZValue(name, b)))
-            elif b != "1":  # what the monitor checks at a BAR write's commit
+                out.append((int(a), self.order, lambda e, p=self.pdef.name: self.on_xz(e, p), XZValue(name, b.decode())))
+            elif b != b"1":  # what the monitor checks at a BAR write's commit
                 out.append((int(a), self.order, self._contract, txn))
             else:
                 out.append((int(a), self.order, self.deliver, txn))
@@ -225,15 +238,15 @@ class OutputLog:
         self.deliver = monitor._recv  # as if the monitor had sampled it
         self._valid = signals[pdef.valids[0]]
         self._widths = [(f, len(getattr(dut, signals[role]))) for f, role in pdef.fields]
-        self._log = _log(f"burst_{name}.log")
+        self._log = LogFile(f"burst_{name}.log")
 
     def events(self) -> list[tuple]:
         out = []
-        for line in self._log.readlines():
+        for line in self._log.lines():
             t, valid, bits = line.split()
             try:
-                if valid != "1":
-                    raise XZValue(self._valid, valid)
+                if valid != b"1":
+                    raise XZValue(self._valid, valid.decode())
                 value = self._unpack(bits)
             except XZValue as err:
                 out.append((int(t), self.monitor.order, lambda e: self.on_xz(e, self.pdef.name), err))
@@ -241,11 +254,11 @@ class OutputLog:
                 out.append((int(t), self.monitor.order, self.deliver, value))
         return out
 
-    def _unpack(self, bits: str) -> Any:
+    def _unpack(self, bits: bytes) -> Any:
         try:
             value = int(bits, 16)
         except ValueError:
-            raise XZValue(f"{self.pdef.name} {'/'.join(f for f, _ in self._widths)}", bits) from None
+            raise XZValue(f"{self.pdef.name} {'/'.join(f for f, _ in self._widths)}", bits.decode()) from None
         fields = {}
         for f, w in reversed(self._widths):
             fields[f] = value & ((1 << w) - 1)
