@@ -71,8 +71,9 @@ def output_ports(binding) -> dict[str, tuple[Any, dict[str, str]]]:
     return out
 
 
-#: A held or logged event's place: (time, the monitor's order at one edge, arrival).
-_EDGE_ORDER = operator.itemgetter(0, 1, 2)
+#: A held or logged event's place: (time, the monitor's order at one edge); the sort
+#: is stable, so events of one place keep their order (held first, then as logged).
+_EDGE_ORDER = operator.itemgetter(0, 1)
 
 
 class Feed:
@@ -92,7 +93,7 @@ class Feed:
             if held is None:
                 deliver(x)
             else:
-                held.append((get_sim_time(), order, len(held), deliver, x))
+                held.append((get_sim_time(), order, deliver, x))
 
         return report
 
@@ -105,14 +106,13 @@ class Feed:
 
     def release(self, logged: list[tuple[int, int, Callable[[Any], Any], Any]]) -> None:
         """Deliver what was held and ``logged`` ((time, order, deliver, value)), in edge order."""
-        held, self._held = self._held or [], None
-        events = held + [(t, order, len(held) + i, deliver, x) for i, (t, order, deliver, x) in enumerate(logged)]
+        events, self._held = (self._held or []) + logged, None
         events.sort(key=_EDGE_ORDER)
         sb = self.scoreboard
         at = [0]
         sb.now = lambda: at[0]  # each event's own edge
         try:
-            for t, _, _, deliver, x in events:
+            for t, _, deliver, x in events:
                 at[0] = t
                 deliver(x)
         finally:
@@ -167,6 +167,24 @@ class HexFile:
         self._size = len(data)
 
 
+def _packer(widths: list[tuple[str, int]]) -> Callable[[Any], int]:
+    """A request's fields ((name, width), first the most significant) as one payload value."""
+    if not widths:
+        return lambda _txn: 0
+    if len(widths) == 1:
+        get, mask = operator.attrgetter(widths[0][0]), (1 << widths[0][1]) - 1
+        return lambda txn: int(get(txn)) & mask
+    get, masks = operator.attrgetter(*(f for f, _ in widths)), [(w, (1 << w) - 1) for _, w in widths]
+
+    def payload(txn: Any) -> int:
+        value = 0
+        for v, (w, mask) in zip(get(txn), masks):
+            value = value << w | (int(v) & mask)
+        return value
+
+    return payload
+
+
 class Player:
     """One request port's ``msix_tb_burst``."""
 
@@ -176,7 +194,9 @@ class Player:
         self.order, self.deliver = monitor.order, monitor._recv  # as if the port's monitor had sampled it
         self._signals = signals
         self._go = getattr(dut, f"burst_{port}_go")
-        self._widths = [(f, len(getattr(dut, signals[role]))) for f, role in pdef.fields]
+        widths = [(f, len(getattr(dut, signals[role]))) for f, role in pdef.fields]
+        self._width = max(1, sum(w for _, w in widths))  # an entry is {gap[15:0], payload[width-1:0]}
+        self._payload = _packer(widths)
         self._hex = HexFile(Path.cwd() / f"burst_{port}.hex")
         self._log = LogFile(f"burst_{port}.log")
         self._txns: list = []
@@ -190,14 +210,9 @@ class Player:
         if not 0 < len(txns) <= DEPTH:
             raise RuntimeError(f"burst on {self.port}: {len(txns)} requests (1..{DEPTH})")
         gaps = self.driver.draw_gaps(len(txns))  # the driver's own stream, as it would have drawn them
-        width = max(1, sum(w for _, w in self._widths))  # an entry is {gap[15:0], payload[width-1:0]}
-        lines = []
-        for g, txn in zip(gaps, txns):
-            value = 0
-            for f, w in self._widths:
-                value = (value << w) | (int(getattr(txn, f)) & ((1 << w) - 1))
-            lines.append(f"{min(g, 0xFFFF) << width | value:x}\n")
-        self._hex.write("".join(lines))
+        width, payload = self._width, self._payload
+        self._hex.write("".join([f"{(g if g < 0xFFFF else 0xFFFF) << width | payload(txn):x}\n"
+                                 for g, txn in zip(gaps, txns)]))
         # {count, start time in sim steps} (the players' timescale is 1ps/1ps, the simulators' precision)
         self._go.value = len(txns) << 64 | first
         self._txns = txns
