@@ -42,10 +42,11 @@ class AxiLiteMaster:
             return 0xF0
         return (1 << self.nbytes) - 1
 
-    def _queue(self, op, driver, waiting: Completions):
+    def _queue(self, op, driver, waiting: Completions, wait: bool = False):
+        """Queue ``op``; with ``wait``, the :class:`Completion` of its response (None if not driven)."""
         if self.allow is not None and not self.allow(op):
             return None  # not driven: the profile does not claim this access
-        c = waiting.expect()
+        c = waiting.expect() if wait else waiting.skip()
         driver.send_nowait(op)
         return c
 
@@ -55,7 +56,7 @@ class AxiLiteMaster:
 
     async def write(self, addr: int, data: int, strb: Optional[int] = None) -> Optional[int]:
         c = self._queue(BarWrite(addr, data, self.full_strb(addr) if strb is None else strb), self.write_if,
-                        self._b_waiting)
+                        self._b_waiting, wait=True)
         return None if c is None else await c.wait()
 
     def read_nowait(self, addr: int) -> None:
@@ -63,7 +64,7 @@ class AxiLiteMaster:
 
     async def read(self, addr: int) -> Optional[tuple[int, int]]:
         """(bus word, resp) of one read."""
-        c = self._queue(BarRead(addr), self.read_if, self._r_waiting)
+        c = self._queue(BarRead(addr), self.read_if, self._r_waiting, wait=True)
         return None if c is None else await c.wait()
 
     # DWORD helpers: place/extract a 32-bit value in its lanes.

@@ -19,9 +19,15 @@ class Completions:
         self._waiting.append(c)
         return c
 
+    def skip(self) -> None:
+        """A request whose response nobody waits for (it keeps its place in the order)."""
+        self._waiting.append(None)
+
     def complete(self, value: Any) -> None:
         if self._waiting:
-            self._waiting.popleft().set(value)
+            c = self._waiting.popleft()
+            if c is not None:
+                c.set(value)
 
 
 class Completion:
