@@ -198,7 +198,7 @@ class Player:
         self._width = max(1, sum(w for _, w in widths))  # an entry is {gap[15:0], payload[width-1:0]}
         self._payload = _packer(widths)
         self._hex = HexFile(Path.cwd() / f"burst_{port}.hex")
-        self._log = LogFile(f"burst_{port}.log")
+        self.name = f"burst_{port}".encode()  # its NAME, the first field of its lines in the log
         self._txns: list = []
 
     @staticmethod
@@ -218,14 +218,12 @@ class Player:
         self._txns = txns
         self.driver.hold_idle()
 
-    def events(self) -> list[tuple]:
-        """The commits, as (time, order, deliver, value) for the feed."""
-        lines = self._log.lines()
+    def events(self, lines: list[list[bytes]]) -> list[tuple]:
+        """The commits (its log lines, split), as (time, order, deliver, value) for the feed."""
         if len(lines) != len(self._txns):
             raise AssertionError(f"burst on {self.port}: {len(self._txns)} requests played, {len(lines)} commits logged")
         out = []
-        for line, txn in zip(lines, self._txns):
-            a, b = line.split()
+        for (_, a, b), txn in zip(lines, self._txns):
             if a == b"x":  # ready read X or Z with a request presented
                 name = self._signals[self.pdef.ready]
                 out.append((int(b), self.order, lambda e, p=self.pdef.name: self.on_xz(e, p), XZValue(name, "x")))
@@ -253,12 +251,12 @@ class OutputLog:
         self.deliver = monitor._recv  # as if the monitor had sampled it
         self._valid = signals[pdef.valids[0]]
         self._widths = [(f, len(getattr(dut, signals[role]))) for f, role in pdef.fields]
-        self._log = LogFile(f"burst_{name}.log")
+        self.name = f"burst_{name}".encode()  # its NAME, the first field of its lines in the log
 
-    def events(self) -> list[tuple]:
+    def events(self, lines: list[list[bytes]]) -> list[tuple]:
+        """The handshakes (its log lines, split), as (time, order, deliver, value) for the feed."""
         out = []
-        for line in self._log.lines():
-            t, valid, bits = line.split()
+        for _, t, valid, bits in lines:
             try:
                 if valid != b"1":
                     raise XZValue(self._valid, valid.decode())
@@ -287,6 +285,7 @@ class Bursts:
     def __init__(self, clock, any_active, feed: Feed, players: dict[str, Player], logs: list[OutputLog]):
         self.feed, self.players, self.logs = feed, players, logs
         self._any_active = any_active  # the wrapper's burst_any: some player is active
+        self._log = LogFile("burst.log")  # the wrapper's, every player's and logger's lines
         self._hub = CycleHub.of(clock)
         self._task = None
 
@@ -316,7 +315,14 @@ class Bursts:
         # Every player is active from the falling edge at `first` to the falling edge after its
         # last commit; burst_any falls with the last of them (one wake a burst, not one a player).
         await FallingEdge(self._any_active)
-        events = [e for p in playing for e in p.events()] + [e for log in self.logs for e in log.events()]
+        lines: dict[bytes, list[list[bytes]]] = {}
+        for line in self._log.lines():
+            fields = line.split()
+            lines.setdefault(fields[0], []).append(fields)
+        events = [e for p in playing for e in p.events(lines.pop(p.name, []))]
+        events += [e for log in self.logs for e in log.events(lines.pop(log.name, []))]
+        if lines:
+            raise AssertionError(f"burst log: lines of {sorted(n.decode() for n in lines)}, which played no burst")
         for log in self.logs:
             log.monitor.unmute()
         self._hub.poke()  # the outputs are the monitors' again

@@ -8,11 +8,13 @@
 // testbench's sim steps); one handle write a burst, so each go is played once.
 // Like the driver, it presents entry i at the falling edge after entry i-1
 // committed (or at the gap-th falling edge after that one) and holds it until
-// the handshake. Each commit goes to "<NAME>.log" as "<time in ps> <also>" (also:
-// the port's other handshake signals, WREADY for a BAR write; X on ready is
-// logged as "x <time>" and counts as the commit, so the burst ends and Python
+// the handshake. Each commit goes to the wrapper's log (log_fd, shared by every
+// player and logger) as "<NAME> <time in ps> <also>" (also: the port's other
+// handshake signals, WREADY for a BAR write; X on ready is logged as
+// "<NAME> x <time>" and counts as the commit, so the burst ends and Python
 // reports it). active falls at the falling edge after the last commit, where the
-// driver would go idle; the log is flushed just before.
+// driver would go idle (on Icarus the log is flushed just before; the wrapper
+// flushes it on Verilator).
 `timescale 1ps/1ps
 module msix_tb_burst #(
   parameter int W = 32,
@@ -25,10 +27,11 @@ module msix_tb_burst #(
   output logic         valid,
   output logic [W-1:0] payload,
   input  logic         ready,
-  input  logic         also
+  input  logic         also,
+  input  int           log_fd
 );
   logic [W+15:0] entries [0:DEPTH-1];
-  int unsigned n, idx, gap_left, committed, base, fd;
+  int unsigned n, idx, gap_left, committed, base;
   logic [63:0] started;  // the start_at of the last burst played
   logic presented;
   wire [63:0] start_at = go[63:0];
@@ -41,17 +44,16 @@ module msix_tb_burst #(
     presented = 1'b0;
     committed = 0;
     started = '0;
-    fd = $fopen($sformatf("%0s.log", NAME), "w");
   end
 
   // The handshake, at the edge the DUT samples it (where the monitors sample).
   task automatic on_posedge();
     if (active && valid && ready === 1'b1) begin
       committed <= committed + 1;
-      $fwrite(fd, "%0d %b\n", $time, also);
+      $fwrite(log_fd, "%0s %0d %b\n", NAME, $time, also);
     end else if (active && valid && ready !== 1'b0) begin
       committed <= committed + 1;
-      $fwrite(fd, "x %0d\n", $time);
+      $fwrite(log_fd, "%0s x %0d\n", NAME, $time);
     end
   endtask
 
@@ -64,7 +66,9 @@ module msix_tb_burst #(
   // The driver's step: the next entry (after its gap), or idle after the last.
   task automatic next_entry();
     if (idx == n) begin
-      $fflush(fd);  // the log is whole before active falls, where Python reads it (one write, not one a commit)
+`ifndef VERILATOR
+      $fflush(log_fd);  // whole before active falls: Icarus may run Python's read inside this assignment
+`endif
       valid = 1'b0;
       active = 1'b0;
     end else begin
