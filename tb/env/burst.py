@@ -251,6 +251,7 @@ class OutputLog:
         self.deliver = monitor._recv  # as if the monitor had sampled it
         self._valid = signals[pdef.valids[0]]
         self._widths = [(f, len(getattr(dut, signals[role]))) for f, role in pdef.fields]
+        self._fields = [(f, w, (1 << w) - 1) for f, w in reversed(self._widths)]  # least significant first
         self.name = f"burst_{name}".encode()  # its NAME, the first field of its lines in the log
 
     def events(self, lines: list[list[bytes]]) -> list[tuple]:
@@ -273,8 +274,8 @@ class OutputLog:
         except ValueError:
             raise XZValue(f"{self.pdef.name} {'/'.join(f for f, _ in self._widths)}", bits.decode()) from None
         fields = {}
-        for f, w in reversed(self._widths):
-            fields[f] = value & ((1 << w) - 1)
+        for f, w, mask in self._fields:
+            fields[f] = value & mask
             value >>= w
         return self.pdef.build(**fields)
 
