@@ -131,9 +131,9 @@ class ExpectedBits:
     (address, data) of each format is also packed whole and must equal its ORed
     parts, and the zero TLP of each format and every tag's packing are decoded
     back and must equal the TLP they came from; ``tests/test_msi_check.py``
-    checks the ORed parts against whole packings. So bits equal to :meth:`bits` decode to :func:`expected_tlp`, and
-    the scoreboard decodes only bits that differ (to compare and name the
-    fields). One instance per (requester ID, form) serves every test of a
+    checks the ORed parts against whole packings. So bits equal to :meth:`bits`
+    decode to :func:`expected_tlp`, and the scoreboard decodes only bits that
+    differ (to compare and name the fields). One instance per (requester ID, form) serves every test of a
     simulator run (:meth:`of`); the address and data parts, which do not depend
     on the requester ID, are shared by all of them.
     """
@@ -153,9 +153,7 @@ class ExpectedBits:
         self.requester_id, self.dw0_high = requester_id, dw0_high
         self._pairs: dict[tuple[int, int], MsiTlp] = {}
         self._tags: dict[int, int] = {}  # tag -> its bits in the header (the rest zero)
-        self._checked: set = set()  # header formats whose packing decoded back
-        self._own: set = set()  # header formats whose requester ID bits were checked apart from the address's
-        self._whole: set = set()  # header formats whose first (address, data) was also packed whole
+        self._verified: set = set()  # header formats whose first (address, data) this instance checked
         self._zero = {f: self._packed(0, 0, 0, f, check=True) for f in (TlpType.MEM_WRITE, TlpType.MEM_WRITE_64)}
 
     def _packed(self, address: int, data: int, tag: int, fmt_type: Optional[TlpType] = None,
@@ -163,17 +161,16 @@ class ExpectedBits:
         rid = self.requester_id if requester_id is None else requester_id
         tlp = expected_tlp(address, data, rid, tag, fmt_type)
         bits = packed(tlp, self.dw0_high)
-        if check or tlp.fmt_type not in self._checked:
+        if check:
             back = bits.tlp()
             if back != tlp or back.th or (back.dw3 and tlp.fmt_type is TlpType.MEM_WRITE):
                 raise RuntimeError(f"cocotbext-pcie: {tlp} packs to {bits.hdr:#034x}, which decodes to {back}")
-            self._checked.add(tlp.fmt_type)
         return bits
 
-    def _fmt_parts(self, fmt_type: TlpType) -> tuple[list[list[int]], list[list[int]]]:
+    def _fmt_parts(self, fmt_type: TlpType) -> tuple[list[list[int]], list[list[int]], int]:
         """Each address bit's header bits and each data bit's payload bits in format
-        ``fmt_type``; checked to share no bit with each other or with this
-        instance's other fields (requester ID, tag: :meth:`bits`)."""
+        ``fmt_type`` (as byte tables), and the header bits they and the zero TLP use;
+        checked to share no bit with each other."""
         parts = self._parts.get((self.dw0_high, fmt_type))
         if parts is None:
             zero = self._packed(0, 0, 0, fmt_type, requester_id=0)
@@ -189,12 +186,7 @@ class ExpectedBits:
                 used = (used[0] | part[0], used[1] | part[1])
                 out.append(part[0] if out is addr else part[1])
             parts = self._parts[self.dw0_high, fmt_type] = (_byte_tables(addr), _byte_tables(data), used[0])
-        if fmt_type not in self._own:  # this requester ID's bits apart from the address's
-            if (self._zero[fmt_type].hdr ^ self._packed(0, 0, 0, fmt_type, requester_id=0).hdr) & parts[2]:
-                raise RuntimeError(f"cocotbext-pcie: requester ID {self.requester_id:#06x} shares header bits "
-                                   f"with the address ({fmt_type.name})")
-            self._own.add(fmt_type)
-        return parts[0], parts[1]
+        return parts
 
     def bits(self, address: int, data: int, tag: int) -> MsiTlp:
         base = self._pairs.get((address, data))
@@ -203,15 +195,19 @@ class ExpectedBits:
                 self._pairs.clear()
             fmt_type = TlpType.MEM_WRITE if address >> 32 == 0 else TlpType.MEM_WRITE_64
             zero = self._zero[fmt_type]
-            addr_parts, data_parts = self._fmt_parts(fmt_type)
+            addr_parts, data_parts, used = self._fmt_parts(fmt_type)
             base = self._pairs[address, data] = MsiTlp(zero.hdr | _spread(addr_parts, address),
                                                        zero.data | _spread(data_parts, data), self.dw0_high)
-            if fmt_type not in self._whole:  # the first of each format: the parts ORed give the whole packing
+            if fmt_type not in self._verified:  # the first of each format: this requester ID's bits apart
+                # from the address's, and the parts ORed give the whole packing
+                if (zero.hdr ^ self._packed(0, 0, 0, fmt_type, requester_id=0).hdr) & used:
+                    raise RuntimeError(f"cocotbext-pcie: requester ID {self.requester_id:#06x} shares header bits "
+                                       f"with the address ({fmt_type.name})")
                 whole = self._packed(address, data, 0)
                 if whole != base:
                     raise RuntimeError(f"cocotbext-pcie: address {address:#x} data {data:#x} packs to "
                                        f"{whole.hdr:#034x} {whole.data:#010x}, its bits ORed to {base.hdr:#034x} {base.data:#010x}")
-                self._whole.add(fmt_type)
+                self._verified.add(fmt_type)
         tag_bits = self._tags.get(tag)
         if tag_bits is None:
             zero = self._zero[TlpType.MEM_WRITE]
