@@ -206,7 +206,7 @@ class Player:
         return hasattr(dut, f"burst_{port}_go")
 
     def start(self, txns: list, first: int) -> None:
-        """Play ``txns`` from the falling edge at ``first``; the driver reads busy until :meth:`finish`."""
+        """Play ``txns`` from the falling edge at ``first``; the driver reads busy until the burst ends."""
         if not 0 < len(txns) <= DEPTH:
             raise RuntimeError(f"burst on {self.port}: {len(txns)} requests (1..{DEPTH})")
         gaps = self.driver.draw_gaps(len(txns))  # the driver's own stream, as it would have drawn them
