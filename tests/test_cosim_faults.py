@@ -8,6 +8,9 @@ build runs the same sequences and must pass, so a red result is the fault's.
 
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
+
 import pytest
 
 from tb.bindings import CONFIGS, FAULT_BASE, MUST_FAIL
@@ -84,3 +87,49 @@ def test_a_failed_test_leaves_the_next_one_clean() -> None:
                      waves=False, tag="faults")
     print(res.summary())
     assert res.failed == ["cov_closure/mode=cov"] and res.passed == ["host/traffic=none"], res.summary()
+
+
+#: A random mix under ``long`` times out (80 us, with these settings) while its burst
+#: plays; the next test plays bursts too. Seed 1: the timeout falls inside a burst
+#: (the test checks that it did).
+MID_BURST = "random_mix/mix=mix/traffic=long"
+AFTER = "random_mix/mix=notify/traffic=none"
+MID_BURST_ENV = {"MSIX_RANDOM_OPS": "3000", "MSIX_TIMEOUT_SCALE": "0.002"}
+
+
+def _tb_lines(res) -> dict[str, str]:
+    """Each test's end-of-test line (requests, TLPs), by test name, from the run's log."""
+    out, test = {}, None
+    for line in (res.xml.parent / "sim.log").read_text().splitlines():
+        if m := re.search(r" test=(\S+);", line):
+            test = m.group(1)
+        elif m := re.search(r"(\d+ requests committed, \d+ MSI TLPs checked)", line):
+            out[test] = m.group(1)
+    return out
+
+
+def _sim_ps(res) -> dict[str, int]:
+    """Each test's simulated time in ps (cocotb's results give ns as a float)."""
+    cases = ET.parse(res.xml).getroot().iter("testcase")
+    return {c.get("name"): round(1000 * float(next(p.get("value") for p in c.iter("property")
+                                                   if p.get("name") == "sim_time_duration"))) for c in cases}
+
+
+@pytest.mark.parametrize("sim", runner.SIMS)
+def test_a_test_that_fails_mid_burst_leaves_the_next_one_clean(sim: str) -> None:
+    """The SystemVerilog players stop when a test ends while they play (burst_abort):
+    the next test runs as it does alone (same requests, TLPs and simulated time)."""
+    cfg = CONFIGS["n8"]
+    build_all([(sim, cfg)])
+    both = runner.run(sim, cfg, seed=1, test=rf"\.({re.escape(MID_BURST)}|{re.escape(AFTER)})$",
+                      extra_env=MID_BURST_ENV, waves=False, tag="faults-abort")
+    print(both.summary())
+    assert both.failed == [MID_BURST] and both.passed == [AFTER], both.summary()
+    assert "SimTimeoutError" in both.messages[MID_BURST], both.summary()
+    log = (both.xml.parent / "sim.log").read_text()
+    assert "bursts: the test ended while" in log, "the timeout fell outside a burst: this test checks nothing"
+    alone = runner.run(sim, cfg, seed=1, test=rf"\.{re.escape(AFTER)}$", extra_env=MID_BURST_ENV, waves=False,
+                       tag="faults-abort-alone")
+    assert alone.passed == [AFTER], alone.summary()
+    assert _tb_lines(both)[AFTER] == _tb_lines(alone)[AFTER]
+    assert _sim_ps(both)[AFTER] == _sim_ps(alone)[AFTER]

@@ -205,6 +205,11 @@ class Player:
     def available(dut, port: str) -> bool:
         return hasattr(dut, f"burst_{port}_go")
 
+    @property
+    def playing(self) -> bool:
+        """A burst started and its commits not yet reported."""
+        return bool(self._txns)
+
     def start(self, txns: list, first: int) -> None:
         """Play ``txns`` from the falling edge at ``first``; the driver reads busy until the burst ends."""
         if not 0 < len(txns) <= DEPTH:
@@ -283,9 +288,14 @@ class OutputLog:
 class Bursts:
     """The env's players and loggers, and the batches it plays on them."""
 
-    def __init__(self, clock, any_active, feed: Feed, players: dict[str, Player], logs: list[OutputLog]):
+    #: A test of this simulator run ended while its burst played (:meth:`close`): the
+    #: players are held stopped, and what they logged is not the next burst's.
+    aborted = False
+
+    def __init__(self, clock, any_active, abort, feed: Feed, players: dict[str, Player], logs: list[OutputLog]):
         self.feed, self.players, self.logs = feed, players, logs
         self._any_active = any_active  # the wrapper's burst_any: some player is active
+        self._abort = abort  # the wrapper's burst_abort: every player stops at once
         self._log = LogFile("burst.log")  # the wrapper's, every player's and logger's lines
         self._hub = CycleHub.of(clock)
         self._task = None
@@ -299,6 +309,10 @@ class Bursts:
                  if p in self.players and MIN_REQUESTS <= len(d._sendQ) <= DEPTH and d.fresh()]
         if not taken:
             return False
+        if Bursts.aborted:  # the players stopped long since (a reset at least), their lines flushed
+            self._abort.value = 0
+            self._log.lines()  # discarded: the aborted burst's
+            Bursts.aborted = False
         first = self._hub.next_falling(get_sim_time())
         self.feed.hold()
         playing = []
@@ -331,6 +345,15 @@ class Bursts:
         for player in playing:
             player.driver.release_idle()
 
-    def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()  # the players' files stay open for the next test (_open)
+    def close(self) -> Optional[list[str]]:
+        """End this test's bursts; the ports of a burst still playing (the test failed or
+        timed out meanwhile), which stop now, or None."""
+        if self._task is None:
+            return None
+        playing = None
+        if not self._task.done():
+            playing = sorted(p.port for p in self.players.values() if p.playing)
+            self._abort.value = 1  # the next test starts on idle ports, the testbench's own
+            Bursts.aborted = True
+        self._task.cancel()  # the players' files stay open for the next test (_open)
+        return playing

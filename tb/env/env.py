@@ -217,7 +217,7 @@ class MsixEnv:
                        if port in self.drivers and Player.available(dut, port)}
             if players:
                 logs = [OutputLog(dut, name, pdef, sig, mons[name], on_xz) for name, (pdef, sig) in outputs.items()]
-                self.bursts = Bursts(clk, dut.burst_any, feed, players, logs)
+                self.bursts = Bursts(clk, dut.burst_any, dut.burst_abort, feed, players, logs)
         self.sinks = []
         for port, ready, runs in self._backpressure:
             # the pattern plays in the simulator where the wrapper has a msix_tb_ready (tb/tools/tb_top.py)
@@ -242,7 +242,10 @@ class MsixEnv:
             task.cancel()
         self._tasks = []
         if self.bursts is not None:
-            self.bursts.close()
+            stopped = self.bursts.close()
+            if stopped:
+                self.log.info("bursts: the test ended while %s played: stopped (burst_abort), their log discarded",
+                              ", ".join(stopped))
             self.bursts = None
 
     async def quiesce(self) -> None:

@@ -15,6 +15,11 @@
 // reports it). active falls at the falling edge after the last commit, where the
 // driver would go idle (on Icarus the log is flushed just before; the wrapper
 // flushes it on Verilator).
+//
+// abort (the wrapper's burst_abort, set by Python when a test ends while a burst
+// plays: it failed or timed out) drops active and valid at once and ends the
+// burst, so that the next test starts with the testbench's own requests on the
+// DUT's ports; nothing more is logged until abort falls and a new go comes.
 `timescale 1ps/1ps
 module msix_tb_burst #(
   parameter int W = 32,
@@ -23,6 +28,7 @@ module msix_tb_burst #(
 ) (
   input  logic         clk,
   input  logic [95:0]  go,
+  input  logic         abort,
   output logic         active,
   output logic         valid,
   output logic [W-1:0] payload,
@@ -34,12 +40,16 @@ module msix_tb_burst #(
   int unsigned n, idx, gap_left, committed, base;
   logic [63:0] started;  // the start_at of the last burst played
   logic presented;
+  logic playing, valid_q;  // active and valid, unless aborted
+  wire aborted = abort === 1'b1;  // an input Python never wrote reads Z on Icarus
+  assign active = playing && !aborted;
+  assign valid = valid_q && !aborted;
   wire [63:0] start_at = go[63:0];
   wire [31:0] count = go[95:64];
 
   initial begin
-    active = 1'b0;
-    valid = 1'b0;
+    playing = 1'b0;
+    valid_q = 1'b0;
     payload = '0;
     presented = 1'b0;
     committed = 0;
@@ -59,7 +69,7 @@ module msix_tb_burst #(
 
   task automatic present();
     payload = entries[idx][W-1:0];
-    valid = 1'b1;
+    valid_q = 1'b1;
     presented = 1'b1;
   endtask
 
@@ -69,17 +79,25 @@ module msix_tb_burst #(
 `ifndef VERILATOR
       $fflush(log_fd);  // whole before active falls: Icarus may run Python's read inside this assignment
 `endif
-      valid = 1'b0;
-      active = 1'b0;
+      valid_q = 1'b0;
+      playing = 1'b0;
     end else begin
       gap_left = entries[idx][W+15:W];
       if (gap_left == 0) present();
-      else valid = 1'b0;
+      else valid_q = 1'b0;
     end
   endtask
 
+  task automatic stop();
+    playing = 1'b0;
+    valid_q = 1'b0;
+    presented = 1'b0;
+  endtask
+
   task automatic on_negedge();
-    if (!active) begin
+    if (aborted) begin
+      if (playing) stop();
+    end else if (!playing) begin
       // nested: Icarus does not short-circuit &&, and $time costs a call every cycle
       if (start_at != started) if (start_at == $time) begin
         started = start_at;
@@ -89,7 +107,7 @@ module msix_tb_burst #(
         base = committed;
         idx = 0;
         presented = 1'b0;
-        active = 1'b1;
+        playing = 1'b1;
         next_entry();
       end
     end else if (presented) begin
@@ -117,21 +135,31 @@ module msix_tb_burst #(
   logic [63:0] period;
   msix_tb_period u_period (.clk(clk), .period(period));
 
-  always begin
-    wait (active && valid);
+  // (The registers, not the active and valid wires: a wire may not have followed
+  // them yet where an abort restarts these processes.)
+  always begin : commit_wait
+    wait (playing && valid_q && !aborted);
     @(posedge clk) on_posedge();
   end
-  always begin
-    wait (active || start_at != started);
-    if (active && presented) begin
+  always begin : play
+    wait (!aborted && (playing || start_at != started));
+    if (playing && presented) begin
       wait (committed - base == idx + 1);
-    end else if (active && gap_left > 1 && period != 0) begin
+    end else if (playing && gap_left > 1 && period != 0) begin
       // An idle gap in one delay, to a quarter period before its last falling edge
       // (off the clock's edges, so the wake cannot race the clock's fall).
       #(64'(gap_left) * period - period / 4);
       gap_left = 1;
     end
     @(negedge clk) on_negedge();
+  end
+  // An abort ends the burst wherever its processes wait (a gap's delay too); what was
+  // logged is flushed, as Python discards it before the next burst.
+  always @(posedge aborted) begin
+    stop();
+    $fflush(log_fd);
+    disable commit_wait;
+    disable play;
   end
 `endif
 endmodule

@@ -93,6 +93,7 @@ def generate(cfg: MsixConfig, sources: list[Path]) -> str:
     # that edge, this flush too, before any callback (Icarus: the players and loggers flush).
     body = ["  int burst_log_fd;", "  initial burst_log_fd = $fopen(\"burst.log\", \"w\");"]
     conn, actives = {n: n for _, n, _ in dut}, []
+    decl.append("  input logic burst_abort")  # every player stops (a test ended while a burst played)
     for port, (pdef, sig) in burst.request_ports(b).items():
         p = f"burst_{port}"
         fields = [sig[role] for _, role in pdef.fields]
@@ -101,7 +102,7 @@ def generate(cfg: MsixConfig, sources: list[Path]) -> str:
         also = [sig[r] for r in pdef.also if r not in pdef.valids]
         decl += [f"  input logic [95:0] {p}_go", f"  output logic {p}_active"]  # go = {count, start time}
         body += [f"  logic {p}_valid;", f"  logic {_vec(w)}{p}_payload;",
-                 f"  msix_tb_burst #(.W({w}), .NAME(\"{p}\")) u_{p} (.clk({b.clock}), .go({p}_go), "
+                 f"  msix_tb_burst #(.W({w}), .NAME(\"{p}\")) u_{p} (.clk({b.clock}), .go({p}_go), .abort(burst_abort), "
                  f".active({p}_active), .valid({p}_valid), .payload({p}_payload), "
                  f".ready({sig[pdef.ready]}), .also({' & '.join(also) or ONE}), .log_fd(burst_log_fd));"]
         actives.append(f"{p}_active")
