@@ -217,10 +217,8 @@ def closure_stats(items: list[tuple[str, int]], out: Path) -> dict:
 
 
 def plot(closure: dict, path: Path) -> Optional[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # A Figure of its own: no pyplot to import, no global figure state
+    from matplotlib.figure import Figure
 
     cfg = PLOT_CONFIG if PLOT_CONFIG in closure and closure[PLOT_CONFIG]["curves"]["cov"] else next(
         (c for c in closure if closure[c]["curves"]["cov"]), None)
@@ -228,7 +226,10 @@ def plot(closure: dict, path: Path) -> Optional[Path]:
         return None
     per = closure[cfg]
     total = per["total"]
-    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
+    fig = Figure(figsize=(8, 4.5), dpi=110)
+    # Fixed margins: tight_layout measures every text for about the same layout here
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.11, top=0.93)
+    ax = fig.add_subplot()
     for mode, color, name in (("random", "tab:red", "unbiased random"), ("cov", "tab:blue", "coverage-driven random")):
         for i, (seed, curve, closed_at) in enumerate(per["curves"][mode]):
             xs = [max(1, x) for x, _ in curve]
@@ -248,9 +249,7 @@ def plot(closure: dict, path: Path) -> Optional[Path]:
     ax.set_ylim(0, 101)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="lower right")
-    fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)
     return path
 
 
