@@ -128,6 +128,7 @@ def test_a_test_that_fails_mid_burst_leaves_the_next_one_clean(sim: str) -> None
     assert "SimTimeoutError" in both.messages[MID_BURST], both.summary()
     log = (both.xml.parent / "sim.log").read_text()
     assert "bursts: the test ended while" in log, "the timeout fell outside a burst: this test checks nothing"
+    assert re.search(r"bursts: the test ended while \w+ \(\d+ requests?\).* played: stopped", log), log[-2000:]
     alone = runner.run(sim, cfg, seed=1, test=rf"\.{re.escape(AFTER)}$", extra_env=MID_BURST_ENV, waves=False,
                        tag="faults-abort-alone")
     assert alone.passed == [AFTER], alone.summary()

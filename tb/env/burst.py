@@ -206,9 +206,9 @@ class Player:
         return hasattr(dut, f"burst_{port}_go")
 
     @property
-    def playing(self) -> bool:
-        """A burst started and its commits not yet reported."""
-        return bool(self._txns)
+    def playing(self) -> int:
+        """The requests of a burst started and not yet reported (0: none)."""
+        return len(self._txns)
 
     def start(self, txns: list, first: int) -> None:
         """Play ``txns`` from the falling edge at ``first``; the driver reads busy until the burst ends."""
@@ -347,12 +347,13 @@ class Bursts:
 
     def close(self) -> Optional[list[str]]:
         """End this test's bursts; the ports of a burst still playing (the test failed or
-        timed out meanwhile), which stop now, or None."""
+        timed out meanwhile), which stop now, each with its requests, or None."""
         if self._task is None:
             return None
         playing = None
         if not self._task.done():
-            playing = sorted(p.port for p in self.players.values() if p.playing)
+            playing = sorted(f"{p.port} ({n} request{'s' * (n != 1)})"
+                             for p in self.players.values() if (n := p.playing))
             self._abort.value = 1  # the next test starts on idle ports, the testbench's own
             Bursts.aborted = True
         self._task.cancel()  # the players' files stay open for the next test (_open)
